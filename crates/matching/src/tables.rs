@@ -1,0 +1,264 @@
+//! The data tables of `data/`, compiled in and parsed once.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::hash::{key_ns, key_of, FastMap};
+use crate::text::{fold_words, ScriptMap};
+
+/// Key namespaces.
+pub(crate) const NS_CONCEPT: u8 = 1;
+pub(crate) const NS_LEGAL: u8 = 2;
+pub(crate) const NS_GROUP: u8 = 3;
+pub(crate) const NS_PHON: u8 = 4;
+pub(crate) const NS_BIGRAM: u8 = 5;
+pub(crate) const NS_INITIALS: u8 = 6;
+pub(crate) const NS_CONCAT: u8 = 7;
+pub(crate) const NS_DELETE: u8 = 8;
+
+const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
+const ABBREVIATIONS: &str = include_str!("../data/abbreviations.tsv");
+const INITIALISMS: &str = include_str!("../data/initialisms.tsv");
+const GLOSSARY_ZH: &str = include_str!("../data/glossary_zh.tsv");
+const GENERIC_WORDS: &str = include_str!("../data/generic_words.tsv");
+const TRANSLIT_NAMES: &str = include_str!("../data/translit_names.tsv");
+const TRANSLIT_CYRILLIC: &str = include_str!("../data/translit_cyrillic.tsv");
+const TRANSLIT_GREEK: &str = include_str!("../data/translit_greek.tsv");
+const TRANSLIT_ARABIC: &str = include_str!("../data/translit_arabic.tsv");
+const COUNTRIES: &str = include_str!("../data/countries.tsv");
+pub(crate) const TOKEN_FREQ: &str = include_str!("../data/token_freq.tsv");
+
+/// The class of a generic word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Generic {
+    Business,
+    Place,
+    Stop,
+    Particle,
+}
+
+/// A legal form: its canonical class.
+#[derive(Debug, Clone)]
+pub(crate) struct LegalForm {
+    pub class: Box<str>,
+    pub concept: u64,
+}
+
+/// What a Han dictionary entry is.
+#[derive(Debug, Clone)]
+pub(crate) enum HanEntry {
+    Legal(LegalForm),
+    /// English renderings, each a list of folded words.
+    Gloss(Vec<Vec<Box<str>>>),
+}
+
+/// All tables.
+pub(crate) struct Tables {
+    pub script: ScriptMap,
+    /// Latin legal forms keyed by their folded words joined with spaces.
+    pub legal: FastMap<u64, LegalForm>,
+    pub legal_max_words: usize,
+    /// Abbreviation -> expansions (folded single words or phrases).
+    pub abbrev: FastMap<u64, Vec<Box<str>>>,
+    /// Initialism -> expansions as word lists.
+    pub initialisms: FastMap<u64, Vec<Vec<Box<str>>>>,
+    /// Han dictionary (glossary and Han legal forms).
+    pub han: HashMap<Box<str>, HanEntry>,
+    pub han_max_chars: usize,
+    pub generic: FastMap<u64, Generic>,
+    /// Person-name spelling -> group concept.
+    pub name_group: FastMap<u64, u64>,
+    /// Country name or code -> ISO alpha-2.
+    pub countries: FastMap<u64, Box<str>>,
+}
+
+fn lines(src: &str) -> impl Iterator<Item = Vec<&str>> {
+    src.lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::trim).collect::<Vec<_>>())
+        .filter(|cols| cols.len() >= 2 && !cols[0].is_empty() && !cols[1].is_empty())
+}
+
+fn script_map() -> ScriptMap {
+    let mut m = ScriptMap::default();
+    for src in [TRANSLIT_CYRILLIC, TRANSLIT_GREEK, TRANSLIT_ARABIC] {
+        for l in src.lines() {
+            let l = l.trim_end_matches('\r');
+            if l.starts_with('#') || l.trim().is_empty() {
+                continue;
+            }
+            let mut cols = l.split('\t');
+            let (Some(k), v) = (cols.next(), cols.next().unwrap_or("")) else {
+                continue;
+            };
+            let mut kc = k.trim().chars();
+            if let (Some(c), None) = (kc.next(), kc.next()) {
+                let v: String = v.trim().to_ascii_lowercase();
+                for lc in c.to_lowercase() {
+                    m.insert(lc, v.clone().into_boxed_str());
+                }
+            }
+        }
+    }
+    m
+}
+
+pub(crate) fn is_han_text(s: &str) -> bool {
+    s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF))
+}
+
+impl Tables {
+    fn load() -> Tables {
+        let script = script_map();
+        let fold = |s: &str| fold_words(s, &script);
+        let mut legal = FastMap::default();
+        let mut han: HashMap<Box<str>, HanEntry> = HashMap::new();
+        let mut legal_max_words = 1;
+        for cols in lines(LEGAL_FORMS) {
+            let class: Box<str> = cols[0].to_ascii_lowercase().into();
+            let lf = LegalForm {
+                concept: key_ns(NS_LEGAL, &class),
+                class,
+            };
+            let form = cols[1];
+            if is_han_text(form) {
+                let f: String = form.chars().filter(|c| !c.is_whitespace()).collect();
+                han.insert(f.into(), HanEntry::Legal(lf));
+            } else {
+                let f = fold(form);
+                if f.is_empty() {
+                    continue;
+                }
+                legal_max_words = legal_max_words.max(f.split(' ').count());
+                legal.entry(key_of(&f)).or_insert(lf);
+            }
+        }
+        let mut abbrev: FastMap<u64, Vec<Box<str>>> = FastMap::default();
+        for cols in lines(ABBREVIATIONS) {
+            let a = fold(cols[0]).replace(' ', "");
+            for e in cols[1].split('|') {
+                let e = fold(e);
+                if !a.is_empty() && !e.is_empty() && e != a {
+                    abbrev.entry(key_of(&a)).or_default().push(e.into());
+                }
+            }
+        }
+        let mut initialisms: FastMap<u64, Vec<Vec<Box<str>>>> = FastMap::default();
+        for cols in lines(INITIALISMS) {
+            let a = fold(cols[0]).replace(' ', "");
+            for e in cols[1].split('|') {
+                let words: Vec<Box<str>> = fold(e).split(' ').filter(|w| !w.is_empty()).map(Into::into).collect();
+                if !a.is_empty() && words.len() > 1 {
+                    initialisms.entry(key_of(&a)).or_default().push(words);
+                }
+            }
+        }
+        for cols in lines(GLOSSARY_ZH) {
+            let k: String = cols[0].chars().filter(|c| !c.is_whitespace()).collect();
+            if !is_han_text(&k) {
+                continue;
+            }
+            let alts: Vec<Vec<Box<str>>> = cols[1]
+                .split('|')
+                .map(|a| fold(a).split(' ').filter(|w| !w.is_empty()).map(Into::into).collect::<Vec<_>>())
+                .filter(|a: &Vec<Box<str>>| !a.is_empty())
+                .collect();
+            if alts.is_empty() {
+                continue;
+            }
+            match han.get_mut(k.as_str()) {
+                Some(HanEntry::Gloss(existing)) => existing.extend(alts),
+                Some(HanEntry::Legal(_)) => {}
+                None => {
+                    han.insert(k.into(), HanEntry::Gloss(alts));
+                }
+            }
+        }
+        let han_max_chars = han.keys().map(|k| k.chars().count()).max().unwrap_or(1);
+        let mut generic = FastMap::default();
+        for cols in lines(GENERIC_WORDS) {
+            let class = match cols[1].to_ascii_lowercase().as_str() {
+                "business" => Generic::Business,
+                "place" => Generic::Place,
+                "stop" => Generic::Stop,
+                "particle" => Generic::Particle,
+                _ => continue,
+            };
+            let w = fold(cols[0]);
+            // Multi-word places ("hong kong") are registered word by word
+            // only when a single word; phrases are looked up joined.
+            generic.entry(key_of(&w.replace(' ', ""))).or_insert(class);
+            if !w.contains(' ') {
+                generic.entry(key_of(&w)).or_insert(class);
+            }
+        }
+        let mut name_group = FastMap::default();
+        for l in TRANSLIT_NAMES.lines() {
+            let l = l.trim();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            let names: Vec<String> = l.split(['|', '\t']).map(&fold).filter(|n| !n.is_empty()).collect();
+            if names.len() < 2 {
+                continue;
+            }
+            let g = key_ns(NS_GROUP, &names[0]);
+            for n in names {
+                name_group.entry(key_of(&n.replace(' ', ""))).or_insert(g);
+            }
+        }
+        let mut countries = FastMap::default();
+        for cols in lines(COUNTRIES) {
+            let code: Box<str> = cols[0].to_ascii_lowercase().into();
+            countries.insert(key_of(&code), code.clone());
+            for n in cols[1].split('|') {
+                let f = fold(n);
+                if !f.is_empty() {
+                    countries.entry(key_of(&f)).or_insert_with(|| code.clone());
+                }
+            }
+        }
+        Tables {
+            script,
+            legal,
+            legal_max_words,
+            abbrev,
+            initialisms,
+            han,
+            han_max_chars,
+            generic,
+            name_group,
+            countries,
+        }
+    }
+
+    /// Resolves a country code or name to ISO alpha-2 (lower case).
+    pub fn country(&self, s: &str) -> Option<&str> {
+        let f = fold_words(s, &self.script);
+        self.countries.get(&key_of(&f)).map(|c| &**c)
+    }
+}
+
+/// The tables, parsed on first use.
+pub(crate) fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(Tables::load)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_load() {
+        let t = tables();
+        assert!(t.legal.contains_key(&key_of("ltd")));
+        assert!(t.legal.contains_key(&key_of("co ltd")));
+        assert!(t.abbrev.contains_key(&key_of("intl")));
+        assert!(t.han.contains_key("有限公司"));
+        assert!(t.name_group.contains_key(&key_of("mohammed")));
+        assert_eq!(t.country("China"), Some("cn"));
+        assert_eq!(t.country("CN"), Some("cn"));
+    }
+}

@@ -1,0 +1,270 @@
+//! Normalisation and tokenisation: NFKC, case folding, diacritics folding,
+//! punctuation, scripts.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::hash::FastMap;
+
+/// The script a raw token was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Script {
+    /// Latin letters and digits.
+    Latin,
+    /// A run of Han characters (not yet segmented).
+    Han,
+    /// Cyrillic, Greek or Arabic text given a Latin key from the tables.
+    Translit,
+    /// Kana, Hangul and anything else kept as written.
+    Other,
+}
+
+/// A token as cut from the text, before classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawTok {
+    /// The folded form: lower-case ASCII for Latin and transliterated
+    /// text, the characters themselves for Han and other scripts.
+    pub norm: String,
+    /// The text as written (after NFKC).
+    pub surface: String,
+    pub script: Script,
+    /// True if the token came before the first comma of the name.
+    pub before_comma: bool,
+}
+
+/// Characters to Latin keys (Cyrillic, Greek, Arabic), from the tables.
+pub(crate) type ScriptMap = FastMap<char, Box<str>>;
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2EBEF | 0x3007)
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | '`' | 'ʼ' | 'ʻ' | '´' | 'ʿ' | 'ʾ')
+}
+
+/// Folds one lower-case Latin character to ASCII, appending to `out`.
+/// Returns false if the character is not a Latin letter or digit.
+fn fold_latin(c: char, out: &mut String) -> bool {
+    if c.is_ascii_alphanumeric() {
+        out.push(c.to_ascii_lowercase());
+        return true;
+    }
+    let special = match c {
+        'ß' => Some("ss"),
+        'æ' => Some("ae"),
+        'œ' => Some("oe"),
+        'ø' => Some("o"),
+        'ł' => Some("l"),
+        'đ' | 'ð' => Some("d"),
+        'þ' => Some("th"),
+        'ı' => Some("i"),
+        'ŀ' => Some("l"),
+        'ħ' => Some("h"),
+        _ => None,
+    };
+    if let Some(s) = special {
+        out.push_str(s);
+        return true;
+    }
+    let mut pushed = false;
+    decompose_canonical(c, |d| {
+        if d.is_ascii_alphanumeric() {
+            out.push(d.to_ascii_lowercase());
+            pushed = true;
+        }
+    });
+    pushed
+}
+
+struct Cutter<'a> {
+    map: &'a ScriptMap,
+    out: Vec<RawTok>,
+    norm: String,
+    surface: String,
+    script: Script,
+    before_comma: bool,
+    /// The current token was built from dotted single letters ("s.a").
+    dotted: bool,
+}
+
+impl Cutter<'_> {
+    fn flush(&mut self) {
+        if !self.norm.is_empty() {
+            self.out.push(RawTok {
+                norm: std::mem::take(&mut self.norm),
+                surface: std::mem::take(&mut self.surface),
+                script: self.script,
+                before_comma: self.before_comma,
+            });
+        } else {
+            self.surface.clear();
+        }
+        self.dotted = false;
+    }
+
+    fn switch(&mut self, script: Script) {
+        if self.script != script && !self.norm.is_empty() {
+            let both_latinish = matches!(self.script, Script::Latin | Script::Translit)
+                && matches!(script, Script::Latin | Script::Translit);
+            if !both_latinish {
+                self.flush();
+            }
+        }
+        if self.norm.is_empty() || self.script == Script::Latin {
+            self.script = script;
+        }
+    }
+}
+
+/// Cuts a name into raw tokens.
+pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
+    let mut c = Cutter {
+        map,
+        out: Vec::with_capacity(8),
+        norm: String::with_capacity(16),
+        surface: String::with_capacity(16),
+        script: Script::Latin,
+        before_comma: true,
+        dotted: false,
+    };
+    let chars: Vec<char> = text.nfkc().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
+        i += 1;
+        if is_han(ch) {
+            c.switch(Script::Han);
+            c.norm.push(ch);
+            c.surface.push(ch);
+            continue;
+        }
+        if is_apostrophe(ch) || is_combining_mark(ch) || ch == '\u{200b}' || ch == '\u{ad}' {
+            continue;
+        }
+        if ch == '&' || ch == '+' {
+            c.flush();
+            c.out.push(RawTok {
+                norm: "and".into(),
+                surface: ch.to_string(),
+                script: Script::Latin,
+                before_comma: c.before_comma,
+            });
+            continue;
+        }
+        if ch == '.' {
+            // "s.a." -> "sa", "l.l.c." -> "llc"; otherwise a separator.
+            let cur_len = c.norm.chars().count();
+            let next_letter = chars.get(i).is_some_and(|n| n.is_alphabetic());
+            let next_single = next_letter
+                && chars
+                    .get(i + 1)
+                    .is_none_or(|n| !n.is_alphanumeric());
+            if c.script != Script::Han
+                && next_letter
+                && ((cur_len == 1 && next_single) || (c.dotted && next_single))
+            {
+                c.dotted = true;
+                c.surface.push(ch);
+                continue;
+            }
+            c.flush();
+            continue;
+        }
+        if ch == ',' {
+            c.flush();
+            c.before_comma = false;
+            continue;
+        }
+        let lower: Vec<char> = ch.to_lowercase().collect();
+        let mut handled = false;
+        for &l in &lower {
+            if let Some(lat) = c.map.get(&l) {
+                c.switch(Script::Translit);
+                c.norm.push_str(lat);
+                handled = true;
+            } else if l.is_alphanumeric() {
+                let before = c.norm.len();
+                let is_latin = {
+                    let mut tmp = String::new();
+                    let ok = fold_latin(l, &mut tmp);
+                    if ok {
+                        c.switch(Script::Latin);
+                        c.norm.push_str(&tmp);
+                    }
+                    ok
+                };
+                if !is_latin {
+                    c.switch(Script::Other);
+                    c.norm.push(l);
+                }
+                handled = handled || c.norm.len() > before;
+            }
+        }
+        if handled {
+            c.surface.push(ch);
+        } else {
+            // Whitespace, punctuation, symbols and marks without a mapping
+            // (e.g. Arabic vowel signs) separate or vanish.
+            if ch.is_whitespace() || ch.is_ascii_punctuation() || !ch.is_alphanumeric() {
+                let is_mark = matches!(ch as u32, 0x064B..=0x065F | 0x0670 | 0x0640);
+                if !is_mark {
+                    c.flush();
+                }
+            }
+        }
+    }
+    c.flush();
+    c.out
+}
+
+/// Folds a text to lower-case ASCII words joined by single spaces, the form
+/// of the tables' Latin sides.
+pub(crate) fn fold_words(text: &str, map: &ScriptMap) -> String {
+    let toks = tokenize(text, map);
+    let mut s = String::with_capacity(text.len());
+    for t in toks {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&t.norm);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norms(s: &str) -> Vec<String> {
+        let map = ScriptMap::default();
+        tokenize(s, &map).into_iter().map(|t| t.norm).collect()
+    }
+
+    #[test]
+    fn folds_case_diacritics_and_punctuation() {
+        assert_eq!(norms("Société Générale, S.A."), ["societe", "generale", "sa"]);
+        assert_eq!(norms("HUAWEI TECHNOLOGIES CO., LTD."), ["huawei", "technologies", "co", "ltd"]);
+        assert_eq!(norms("INT'L L.L.C."), ["intl", "llc"]);
+        assert_eq!(norms("J & E S. DE R.L. DE C.V."), ["j", "and", "e", "s", "de", "rl", "de", "cv"]);
+        assert_eq!(norms("Straße Łódź"), ["strasse", "lodz"]);
+        assert_eq!(norms("11420 CORP."), ["11420", "corp"]);
+        assert_eq!(norms("AL-HUDA"), ["al", "huda"]);
+    }
+
+    #[test]
+    fn fullwidth_and_han_runs() {
+        assert_eq!(norms("ＡＢＣ１２"), ["abc12"]);
+        assert_eq!(norms("中微半导体设备（上海）股份有限公司"), ["中微半导体设备", "上海", "股份有限公司"]);
+        assert_eq!(norms("华为Huawei"), ["华为", "huawei"]);
+    }
+
+    #[test]
+    fn comma_marks_tokens() {
+        let map = ScriptMap::default();
+        let t = tokenize("BARAKAT, Assad", &map);
+        assert!(t[0].before_comma);
+        assert!(!t[1].before_comma);
+    }
+}

@@ -1,0 +1,252 @@
+//! Decoding and CSV plumbing shared by the parsers.
+
+use embargo_model::RawFile;
+
+use crate::SourceError;
+
+/// Where a byte sits in a CSV text: the line its record starts on and the
+/// 0-based index of its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Loc {
+    line: u64,
+    field: usize,
+}
+
+/// The result of walking CSV bytes with a quote-aware state machine that
+/// mirrors the `csv` crate's default dialect.
+struct Walk {
+    /// The location of the byte the walk was asked to find.
+    found: Option<Loc>,
+    /// Set when the text ends inside a quoted field: where that field started.
+    open_quote: Option<Loc>,
+}
+
+fn walk(bytes: &[u8], delim: u8, stop: Option<usize>) -> Walk {
+    let mut line = 1u64;
+    let mut record_line = 1u64;
+    let mut field = 0usize;
+    let mut at_field_start = true;
+    let mut in_quotes = false;
+    let mut quote_loc = Loc { line: 1, field: 0 };
+    let mut i = 0;
+    while i < bytes.len() {
+        if Some(i) == stop {
+            return Walk {
+                found: Some(Loc {
+                    line: record_line,
+                    field,
+                }),
+                open_quote: None,
+            };
+        }
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else if b == b'"' && at_field_start {
+            in_quotes = true;
+            quote_loc = Loc {
+                line: record_line,
+                field,
+            };
+            at_field_start = false;
+        } else if b == delim {
+            field += 1;
+            at_field_start = true;
+        } else if b == b'\n' {
+            line += 1;
+            record_line = line;
+            field = 0;
+            at_field_start = true;
+        } else if b != b'\r' {
+            at_field_start = false;
+        }
+        i += 1;
+    }
+    Walk {
+        found: None,
+        open_quote: in_quotes.then_some(quote_loc),
+    }
+}
+
+fn field_name(fields: &[&str], idx: usize) -> String {
+    fields
+        .get(idx)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| format!("column {}", idx + 1))
+}
+
+/// Decodes a file's bytes to text: UTF-8 when the bytes are valid UTF-8
+/// (a BOM is dropped), Windows-1252 otherwise. Refuses binary data.
+pub(crate) fn decode(file: &RawFile) -> Result<String, SourceError> {
+    if let Some(pos) = file.bytes.iter().position(|&b| b == 0) {
+        let line = file.bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        return Err(SourceError::at_line(
+            &file.name,
+            line,
+            "binary data (NUL byte); not a text file",
+        ));
+    }
+    let bytes = file.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&file.bytes);
+    Ok(match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+    })
+}
+
+/// Prepares a CSV file for the `csv` crate: refuses binary data (naming the
+/// line and field of the first NUL byte), decodes it (see [`decode`]),
+/// drops the DOS end-of-file byte (0x1A) OFAC appends, and refuses a text
+/// that ends inside a quoted field (a truncated record).
+///
+/// `fields` names the columns, for error messages.
+pub(crate) fn prepare_csv(file: &RawFile, delim: u8, fields: &[&str]) -> Result<String, SourceError> {
+    if let Some(pos) = file.bytes.iter().position(|&b| b == 0) {
+        let w = walk(&file.bytes, delim, Some(pos));
+        let loc = w.found.unwrap_or(Loc { line: 1, field: 0 });
+        return Err(SourceError::at_field(
+            &file.name,
+            loc.line,
+            &field_name(fields, loc.field),
+            "binary data (NUL byte); not a text file",
+        ));
+    }
+    let mut text = decode(file)?;
+    let trimmed = text.trim_end_matches(['\x1a', '\r', '\n', ' ', '\t']).len();
+    text.truncate(trimmed);
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    if let Some(loc) = walk(text.as_bytes(), delim, None).open_quote {
+        return Err(SourceError::at_field(
+            &file.name,
+            loc.line,
+            &field_name(fields, loc.field),
+            "unterminated quoted field at end of file (truncated record)",
+        ));
+    }
+    Ok(text)
+}
+
+/// A CSV reader over prepared text: no header handling, flexible record
+/// lengths (callers check the count themselves, to name file and line).
+pub(crate) fn csv_reader(text: &str, delim: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(text.as_bytes())
+}
+
+/// Maps a `csv` crate error to a [`SourceError`].
+pub(crate) fn csv_error(file: &str, e: &csv::Error) -> SourceError {
+    match e.position() {
+        Some(p) => SourceError::at_line(file, p.line(), e.to_string()),
+        None => SourceError::file(file, e.to_string()),
+    }
+}
+
+/// The 1-based line a record starts on.
+pub(crate) fn record_line(rec: &csv::StringRecord) -> u64 {
+    rec.position().map(|p| p.line()).unwrap_or(0)
+}
+
+/// Checks a record's field count.
+pub(crate) fn check_width(
+    file: &str,
+    rec: &csv::StringRecord,
+    fields: &[&str],
+) -> Result<(), SourceError> {
+    if rec.len() != fields.len() {
+        let field = if rec.len() > fields.len() {
+            format!("column {}", fields.len() + 1)
+        } else {
+            field_name(fields, rec.len())
+        };
+        return Err(SourceError::at_field(
+            file,
+            record_line(rec),
+            &field,
+            format!("expected {} fields, found {}", fields.len(), rec.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Trims a value and maps empty strings to `None`.
+pub(crate) fn non_empty(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+/// A stable, content-derived key: the first 16 hex digits of the SHA-256 of
+/// the parts joined with a unit separator.
+pub(crate) fn content_key(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update([0x1f]);
+        }
+        h.update(p.trim().as_bytes());
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F: &[&str] = &["a", "b", "c"];
+
+    #[test]
+    fn windows_1252_and_utf8() {
+        let f = RawFile::new("x", b"caf\xe9".to_vec());
+        assert_eq!(decode(&f).unwrap(), "café");
+        let f = RawFile::new("x", "café".as_bytes().to_vec());
+        assert_eq!(decode(&f).unwrap(), "café");
+        let f = RawFile::new("x", b"\xEF\xBB\xBFabc".to_vec());
+        assert_eq!(decode(&f).unwrap(), "abc");
+    }
+
+    #[test]
+    fn eof_marker_is_dropped() {
+        let f = RawFile::new("x", b"1,\"a\",\"b\"\r\n\x1a".to_vec());
+        assert_eq!(prepare_csv(&f, b',', F).unwrap(), "1,\"a\",\"b\"\n");
+        let f = RawFile::new("x", b"1,\"a\",\"b\"".to_vec());
+        assert_eq!(prepare_csv(&f, b',', F).unwrap(), "1,\"a\",\"b\"\n");
+    }
+
+    #[test]
+    fn nul_byte_is_located() {
+        let f = RawFile::new("x.csv", b"1,a,b\n2,\"a\nz\",b\x00\n".to_vec());
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.field.as_deref(), Some("c"));
+        assert!(e.message.contains("NUL"));
+    }
+
+    #[test]
+    fn unterminated_quote_is_located() {
+        let f = RawFile::new("x.csv", b"1,a,b\n2,a,\"b\n3,x".to_vec());
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.field.as_deref(), Some("c"));
+        let ok = RawFile::new("x.csv", b"1,\"a \"\"q\"\" \",b\n".to_vec());
+        assert!(prepare_csv(&ok, b',', F).is_ok());
+    }
+
+    #[test]
+    fn content_key_is_stable() {
+        assert_eq!(content_key(&["a", "b"]), content_key(&[" a", "b "]));
+        assert_ne!(content_key(&["a", "b"]), content_key(&["ab", ""]));
+        assert_eq!(content_key(&["a"]).len(), 16);
+    }
+}
