@@ -11,7 +11,7 @@
 //! where `at` is the RFC 3339 UTC timestamp with exactly six fractional
 //! digits (`2026-11-25T11:28:01.123456Z`), `payload` is the JSON payload
 //! itself (not a string) and canonical JSON is defined in
-//! [`canonical_json`](crate::canonical_json). The first record has `seq` 1 and
+//! [`canonical_json`]. The first record has `seq` 1 and
 //! `prev_hash` [`GENESIS_HASH`] (64 zeros).
 //!
 //! A chain proves its own internal consistency; the removal of the *last*
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::canonical::canonical_json;
+use crate::canonical::{canonical_json, write_canonical};
 
 /// The `prev_hash` of the first record of a chain: 64 zeros.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -89,15 +89,21 @@ fn record_hash(
     payload: &Value,
     prev_hash: &str,
 ) -> String {
-    let preimage = Value::Array(vec![
-        Value::from(seq),
-        Value::from(format_at(at)),
-        Value::from(actor),
-        Value::from(kind),
-        payload.clone(),
-        Value::from(prev_hash),
-    ]);
-    hex::encode(Sha256::digest(canonical_json(&preimage).as_bytes()))
+    // canonical_json([seq, at, actor, kind, payload, prev_hash]), written
+    // piecewise to avoid copying the payload.
+    let mut preimage = String::with_capacity(256);
+    preimage.push('[');
+    preimage.push_str(&seq.to_string());
+    for text in [format_at(at).as_str(), actor, kind] {
+        preimage.push(',');
+        write_canonical(&Value::from(text), &mut preimage);
+    }
+    preimage.push(',');
+    write_canonical(payload, &mut preimage);
+    preimage.push(',');
+    write_canonical(&Value::from(prev_hash), &mut preimage);
+    preimage.push(']');
+    hex::encode(Sha256::digest(preimage.as_bytes()))
 }
 
 /// Builds the record that follows `prev` (or the first record of a chain when
@@ -176,7 +182,9 @@ pub enum VerifyError {
     },
     /// The record's content does not hash to its stored `hash`: a field was
     /// altered.
-    #[error("record {seq}: content does not match its hash (computed {computed}, stored {stored})")]
+    #[error(
+        "record {seq}: content does not match its hash (computed {computed}, stored {stored})"
+    )]
     HashMismatch {
         /// The record's `seq`.
         seq: u64,
@@ -259,7 +267,7 @@ impl Verifier {
     /// `after.seq + 1` with `prev_hash == after.hash`.
     pub fn resume(after: Checkpoint) -> Self {
         Self {
-            next_seq: after.seq + 1,
+            next_seq: after.seq.saturating_add(1),
             head: after.hash,
             count: 0,
             first_seq: None,
@@ -290,7 +298,7 @@ impl Verifier {
                 found: record.prev_hash.clone(),
             });
         }
-        if record.at.timestamp_subsec_nanos() % 1_000 != 0 {
+        if record.at.trunc_subsecs(6) != record.at {
             return Err(VerifyError::NonCanonicalTime { seq });
         }
         let computed = record.compute_hash();
@@ -312,7 +320,7 @@ impl Verifier {
         }
         self.first_seq.get_or_insert(seq);
         self.count += 1;
-        self.next_seq = seq + 1;
+        self.next_seq = seq.saturating_add(1);
         self.head.clone_from(&record.hash);
         Ok(())
     }
@@ -342,7 +350,9 @@ impl Verifier {
 
 /// Verifies a whole chain from genesis. Detects any altered field and any
 /// removed, inserted or reordered record, and reports the first bad one.
-pub fn verify<I: IntoIterator<Item = AuditRecord>>(records: I) -> Result<VerifyReport, VerifyError> {
+pub fn verify<I: IntoIterator<Item = AuditRecord>>(
+    records: I,
+) -> Result<VerifyReport, VerifyError> {
     let mut verifier = Verifier::new();
     for record in records {
         verifier.push(&record)?;
@@ -400,7 +410,13 @@ mod tests {
     fn known_answer() {
         // Computed independently with:
         // printf '%s' '[1,"2026-11-25T11:28:01.123456Z","cli","screen",{"a":1,"b":[true,null]},"0000000000000000000000000000000000000000000000000000000000000000"]' | sha256sum
-        let r = next_record(None, t0(), "cli", "screen", json!({"b": [true, null], "a": 1}));
+        let r = next_record(
+            None,
+            t0(),
+            "cli",
+            "screen",
+            json!({"b": [true, null], "a": 1}),
+        );
         assert_eq!(r.seq, 1);
         assert_eq!(r.prev_hash, GENESIS_HASH);
         assert_eq!(r.at_rfc3339(), "2026-11-25T11:28:01.123456Z");
@@ -449,11 +465,15 @@ mod tests {
         ("at", |r| r.at += Duration::microseconds(1)),
         ("at_nanos", |r| r.at += Duration::nanoseconds(1)),
         ("actor", |r| r.actor.push('x')),
-        ("kind", |r| r.kind = "review".into()),
+        ("kind", |r| r.kind.push_str("_x")),
         ("payload_value", |r| r.payload["score"] = json!(0.99)),
         ("payload_added_key", |r| r.payload["extra"] = json!(1)),
-        ("payload_nested", |r| r.payload["query"]["name"] = json!("Other")),
-        ("prev_hash", |r| r.prev_hash = GENESIS_HASH.replace('0', "1")),
+        ("payload_nested", |r| {
+            r.payload["query"]["name"] = json!("Other")
+        }),
+        ("prev_hash", |r| {
+            r.prev_hash = GENESIS_HASH.replace('0', "1")
+        }),
         ("hash", |r| {
             let flipped = if r.hash.starts_with('f') { "0" } else { "f" };
             r.hash.replace_range(..1, flipped);
@@ -482,7 +502,10 @@ mod tests {
         bad[2].actor = "intruder".into();
         bad[2].hash = bad[2].compute_hash();
         let err = verify(bad).unwrap_err();
-        assert!(matches!(err, VerifyError::BrokenLink { seq: 4, .. }), "{err}");
+        assert!(
+            matches!(err, VerifyError::BrokenLink { seq: 4, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -538,14 +561,27 @@ mod tests {
         // A forger rebuilds the whole chain with one payload changed.
         let mut forged: Vec<AuditRecord> = Vec::new();
         for (i, r) in chain.iter().enumerate() {
-            let payload = if i == 1 { json!({"forged": true}) } else { r.payload.clone() };
-            let next = next_record(forged.last(), r.at, r.actor.clone(), r.kind.clone(), payload);
+            let payload = if i == 1 {
+                json!({"forged": true})
+            } else {
+                r.payload.clone()
+            };
+            let next = next_record(
+                forged.last(),
+                r.at,
+                r.actor.clone(),
+                r.kind.clone(),
+                payload,
+            );
             forged.push(next);
         }
         verify(forged.clone()).unwrap();
         let mut v = Verifier::new().with_checkpoints([cp]);
         let err = forged.iter().try_for_each(|r| v.push(r)).unwrap_err();
-        assert!(matches!(err, VerifyError::CheckpointMismatch { seq: 3, .. }), "{err}");
+        assert!(
+            matches!(err, VerifyError::CheckpointMismatch { seq: 3, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -584,7 +620,10 @@ mod tests {
             r.seq += 1;
         }
         let err = verify(bad).unwrap_err();
-        assert!(matches!(err, VerifyError::BrokenLink { seq: 4, .. }), "{err}");
+        assert!(
+            matches!(err, VerifyError::BrokenLink { seq: 4, .. }),
+            "{err}"
+        );
         // A duplicated record.
         let mut bad = chain.clone();
         bad.insert(3, chain[2].clone());
@@ -595,7 +634,13 @@ mod tests {
     fn chain_must_start_at_genesis() {
         let chain = sample_chain(3);
         let err = verify(chain[1..].to_vec()).unwrap_err();
-        assert_eq!(err, VerifyError::Sequence { seq: 2, expected: 1 });
+        assert_eq!(
+            err,
+            VerifyError::Sequence {
+                seq: 2,
+                expected: 1
+            }
+        );
     }
 
     #[test]
@@ -625,7 +670,66 @@ mod tests {
         verify(back).unwrap();
     }
 
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Remove(usize),
+        Swap(usize, usize),
+        Duplicate(usize),
+        Payload(usize, i64),
+        Move(usize, usize),
+    }
+
+    fn arb_edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            any::<usize>().prop_map(Edit::Remove),
+            (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Swap(a, b)),
+            any::<usize>().prop_map(Edit::Duplicate),
+            (any::<usize>(), any::<i64>()).prop_map(|(a, v)| Edit::Payload(a, v)),
+            (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Move(a, b)),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn every_edit_but_truncation_is_detected(len in 2usize..24, edit in arb_edit()) {
+            let chain = sample_chain(len);
+            let mut bad = chain.clone();
+            match edit {
+                Edit::Remove(i) => {
+                    let i = i % len;
+                    bad.remove(i);
+                    if i == len - 1 {
+                        // Truncation: only a checkpoint reveals it.
+                        prop_assert!(verify(bad).is_ok());
+                        return Ok(());
+                    }
+                }
+                Edit::Swap(a, b) => {
+                    let (a, b) = (a % len, b % len);
+                    prop_assume!(a != b);
+                    bad.swap(a, b);
+                }
+                Edit::Duplicate(i) => {
+                    let i = i % len;
+                    bad.insert(i, chain[i].clone());
+                }
+                Edit::Payload(i, v) => {
+                    let i = i % len;
+                    bad[i].payload["hits"][0] = json!(v);
+                    prop_assume!(bad[i] != chain[i]);
+                }
+                Edit::Move(a, b) => {
+                    let (a, b) = (a % len, b % len);
+                    prop_assume!(a != b);
+                    let r = bad.remove(a);
+                    bad.insert(b, r);
+                }
+            }
+            let first_bad = bad.iter().zip(&chain).position(|(x, y)| x != y).unwrap_or(chain.len());
+            let err = verify(bad.clone()).unwrap_err();
+            prop_assert_eq!(err.seq(), bad[first_bad].seq);
+        }
+
         #[test]
         fn any_payload_survives_store_round_trip(
             score in any::<f64>().prop_filter("finite", |f| f.is_finite()),

@@ -111,24 +111,21 @@ where
 
 /// Reads a JSON Lines export. Blank lines are skipped.
 pub fn read_jsonl<R: BufRead>(reader: R) -> impl Iterator<Item = Result<AuditRecord, ExportError>> {
-    reader
-        .lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let line = match line {
-                Ok(line) => line,
-                Err(e) => return Some(Err(ExportError::Io(e))),
-            };
-            if line.trim().is_empty() {
-                return None;
-            }
-            Some(
-                serde_json::from_str::<AuditRecord>(&line).map_err(|e| ExportError::Malformed {
-                    line: i as u64 + 1,
-                    message: e.to_string(),
-                }),
-            )
-        })
+    reader.lines().enumerate().filter_map(|(i, line)| {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return Some(Err(ExportError::Io(e))),
+        };
+        if line.trim().is_empty() {
+            return None;
+        }
+        Some(
+            serde_json::from_str::<AuditRecord>(&line).map_err(|e| ExportError::Malformed {
+                line: i as u64 + 1,
+                message: e.to_string(),
+            }),
+        )
+    })
 }
 
 /// Reads a CSV export (with its header row).
@@ -165,7 +162,11 @@ pub fn read_csv<R: Read>(reader: R) -> impl Iterator<Item = Result<AuditRecord, 
 
 fn parse_csv_row(row: &csv::StringRecord) -> Result<AuditRecord, String> {
     if row.len() != CSV_HEADER.len() {
-        return Err(format!("expected {} fields, found {}", CSV_HEADER.len(), row.len()));
+        return Err(format!(
+            "expected {} fields, found {}",
+            CSV_HEADER.len(),
+            row.len()
+        ));
     }
     let seq = row[0]
         .parse::<u64>()
@@ -223,7 +224,13 @@ mod tests {
                 "score": 1.0 / (i as f64 + 3.0),
                 "hits": [{"entity_id": format!("ofac-{i}"), "list": "us_ofac_sdn"}],
             });
-            let r = next_record(out.last(), t0 + Duration::milliseconds(i as i64 * 1500), "ops,key", "screen", payload);
+            let r = next_record(
+                out.last(),
+                t0 + Duration::milliseconds(i as i64 * 1500),
+                "ops,key",
+                "screen",
+                payload,
+            );
             out.push(r);
         }
         out
@@ -238,7 +245,9 @@ mod tests {
         assert_eq!(text.lines().count(), 7);
         let first = text.lines().next().unwrap();
         assert!(first.starts_with(r#"{"seq":1,"at":"2026-01-02T03:04:05.000000Z","actor":"ops,key","kind":"screen","payload":{"hits":"#), "{first}");
-        let back: Vec<AuditRecord> = read_jsonl(buf.as_slice()).collect::<Result<_, _>>().unwrap();
+        let back: Vec<AuditRecord> = read_jsonl(buf.as_slice())
+            .collect::<Result<_, _>>()
+            .unwrap();
         assert_eq!(back, records);
         let report = verify_jsonl(buf.as_slice()).unwrap();
         assert_eq!(report.count, 7);
@@ -254,15 +263,38 @@ mod tests {
 
         let edited = text.replacen("ofac-2", "ofac-9", 1);
         let err = verify_jsonl(edited.as_bytes()).unwrap_err();
-        assert!(matches!(err, ExportError::Chain(VerifyError::HashMismatch { seq: 3, .. })), "{err}");
+        assert!(
+            matches!(
+                err,
+                ExportError::Chain(VerifyError::HashMismatch { seq: 3, .. })
+            ),
+            "{err}"
+        );
 
-        let dropped: String = text.lines().enumerate().filter(|(i, _)| *i != 1).map(|(_, l)| format!("{l}\n")).collect();
+        let dropped: String = text
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
         let err = verify_jsonl(dropped.as_bytes()).unwrap_err();
-        assert!(matches!(err, ExportError::Chain(VerifyError::Sequence { seq: 3, expected: 2 })), "{err}");
+        assert!(
+            matches!(
+                err,
+                ExportError::Chain(VerifyError::Sequence {
+                    seq: 3,
+                    expected: 2
+                })
+            ),
+            "{err}"
+        );
 
         let garbled = text.replacen("\"seq\":2", "\"seq\":\"two\"", 1);
         let err = verify_jsonl(garbled.as_bytes()).unwrap_err();
-        assert!(matches!(err, ExportError::Malformed { line: 2, .. }), "{err}");
+        assert!(
+            matches!(err, ExportError::Malformed { line: 2, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -286,19 +318,36 @@ mod tests {
         assert!(text.starts_with("seq,at,actor,kind,payload,prev_hash,hash\n"));
         let back: Vec<AuditRecord> = read_csv(buf.as_slice()).collect::<Result<_, _>>().unwrap();
         assert_eq!(back, records);
-        assert_eq!(verify_csv(buf.as_slice()).unwrap().head_hash, records[4].hash);
+        assert_eq!(
+            verify_csv(buf.as_slice()).unwrap().head_hash,
+            records[4].hash
+        );
 
         let edited = text.replacen("ops,key", "ops,kez", 1);
         let err = verify_csv(edited.as_bytes()).unwrap_err();
-        assert!(matches!(err, ExportError::Chain(VerifyError::HashMismatch { seq: 1, .. })), "{err}");
+        assert!(
+            matches!(
+                err,
+                ExportError::Chain(VerifyError::HashMismatch { seq: 1, .. })
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn csv_with_wrong_header_is_rejected() {
         let err = verify_csv("a,b\n1,2\n".as_bytes()).unwrap_err();
-        assert!(matches!(err, ExportError::Malformed { line: 1, .. }), "{err}");
-        let err = verify_csv("seq,at,actor,kind,payload,prev_hash,hash\n1,x,a,k,{},p,h\n".as_bytes()).unwrap_err();
-        assert!(matches!(err, ExportError::Malformed { line: 2, .. }), "{err}");
+        assert!(
+            matches!(err, ExportError::Malformed { line: 1, .. }),
+            "{err}"
+        );
+        let err =
+            verify_csv("seq,at,actor,kind,payload,prev_hash,hash\n1,x,a,k,{},p,h\n".as_bytes())
+                .unwrap_err();
+        assert!(
+            matches!(err, ExportError::Malformed { line: 2, .. }),
+            "{err}"
+        );
     }
 
     #[test]

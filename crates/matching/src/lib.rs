@@ -1,1 +1,124 @@
-//! placeholder
+//! Name and identifier matching for embargo: the screening core.
+//!
+//! A name is folded (NFKC, case, diacritics, punctuation), cut into tokens
+//! by script, and each token is classified with the tables in `data/`
+//! (legal forms, generic words, abbreviations, initialisms, spelling groups
+//! of personal names, a Chinese–English glossary). Han text is segmented
+//! against the glossary, and what is left is romanised to pinyin; Cyrillic,
+//! Greek and Arabic get Latin keys. Tokens are weighted by rarity (IDF,
+//! capped) so generic words count little and distinctive ones decide.
+//!
+//! Two names are compared by aligning their tokens (exact, stem,
+//! abbreviation, initialism, compound, transliteration, fuzzy, phonetic),
+//! summing the weights of aligned pairs and penalising unmatched parts
+//! (query parts more than candidate parts). An identical folded name scores
+//! 1.0, and 0.7 is the default decision threshold for every schema. Every
+//! score comes with an [`Explanation`].
+//!
+//! [`Index`] holds listed [`Record`]s in memory with inverted postings over
+//! tokens, equivalence concepts, phonetic keys, deletion neighbours,
+//! initials and Han bigrams, so a [`Query`] only scores a bounded set of
+//! candidates.
+//!
+//! ```
+//! use embargo_match::score_pair;
+//! use embargo_model::Schema;
+//!
+//! let s = score_pair(Schema::Company, "Xiaomi Corp.", "Xiaomi Corporation");
+//! assert!(s.score >= 0.95);
+//! let s = score_pair(Schema::Company, "China Mobile Ltd", "CHINA TELECOM CORPORATION LIMITED");
+//! assert!(s.score < 0.7);
+//! ```
+
+mod analyze;
+pub mod eval;
+mod explain;
+mod hash;
+mod index;
+mod record;
+mod score;
+mod tables;
+mod text;
+mod weights;
+
+use embargo_model::Schema;
+use serde::{Deserialize, Serialize};
+
+pub use explain::{Explanation, MatchKind, PartMatch, Qualifier};
+pub use index::{Hit, Index, IndexStats, SearchOptions};
+pub use record::{Query, Record};
+pub use weights::Weights;
+
+/// The default decision threshold.
+pub const DEFAULT_THRESHOLD: f64 = 0.7;
+
+/// A score with its explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    pub score: f64,
+    pub explanation: Explanation,
+}
+
+/// Scores two names of the given schema with the bundled token
+/// frequencies ([`Weights::bundled`]).
+pub fn score_pair(schema: Schema, name1: &str, name2: &str) -> Scored {
+    score_pair_with(Weights::bundled(), schema, name1, name2)
+}
+
+/// Scores two names with the given token frequencies.
+pub fn score_pair_with(weights: &Weights, schema: Schema, name1: &str, name2: &str) -> Scored {
+    let person = schema == Schema::Person;
+    let a = analyze::analyze(name1, person, weights);
+    let b = analyze::analyze(name2, person, weights);
+    let m = score::compare(&a.toks[..], &b.toks[..], person, true);
+    Scored {
+        score: m.score as f64,
+        explanation: Explanation {
+            query_name: name1.to_string(),
+            candidate_name: name2.to_string(),
+            name_score: m.score as f64,
+            parts: m.parts,
+            unmatched_query: m.unmatched_query,
+            unmatched_candidate: m.unmatched_candidate,
+            qualifiers: Vec::new(),
+        },
+    }
+}
+
+/// Scores two names without building an explanation (the fast path).
+pub fn score_pair_fast(weights: &Weights, schema: Schema, name1: &str, name2: &str) -> f64 {
+    let person = schema == Schema::Person;
+    let a = analyze::analyze(name1, person, weights);
+    let b = analyze::analyze(name2, person, weights);
+    score::compare(&a.toks[..], &b.toks[..], person, false).score as f64
+}
+
+/// The folded tokens of a name as the matcher sees them (legal forms
+/// collapsed, Han segmented and rendered in Latin).
+pub fn tokens(schema: Schema, name: &str) -> Vec<String> {
+    analyze::analyze(name, schema == Schema::Person, &Weights::new(1))
+        .toks
+        .into_iter()
+        .map(|t| t.norm.into_string())
+        .collect()
+}
+
+/// Resolves a country name, demonym or code to ISO 3166-1 alpha-2 (lower
+/// case) with the bundled country table.
+pub fn country_code(s: &str) -> Option<String> {
+    tables::tables().country(s).map(str::to_string)
+}
+
+/// True if a query of schema `query` may meet a listed party of schema
+/// `candidate`.
+pub fn schemas_compatible(query: Schema, candidate: Schema) -> bool {
+    use Schema::*;
+    match query {
+        Person => matches!(candidate, Person | LegalEntity),
+        Company | Organization => matches!(candidate, Company | Organization | LegalEntity | Security),
+        LegalEntity => !matches!(candidate, Vessel | Airplane),
+        Vessel => candidate == Vessel,
+        Airplane => candidate == Airplane,
+        Security => matches!(candidate, Security | Company | Organization | LegalEntity),
+    }
+}

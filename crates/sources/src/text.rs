@@ -135,32 +135,52 @@ pub(crate) fn prepare_csv(file: &RawFile, delim: u8, fields: &[&str]) -> Result<
     Ok(text)
 }
 
-/// A CSV reader over prepared text: no header handling, flexible record
-/// lengths (callers check the count themselves, to name file and line).
-pub(crate) fn csv_reader(text: &str, delim: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
+/// Reads the records of prepared CSV text (no header handling, flexible
+/// record lengths: callers check widths with [`check_width`]), each with the
+/// 1-based line it starts on.
+pub(crate) fn records<'a>(
+    file: &'a str,
+    text: &'a str,
+    delim: u8,
+    has_headers: bool,
+) -> impl Iterator<Item = Result<(u64, csv::StringRecord), SourceError>> + 'a {
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+        .collect();
+    // The `csv` crate reports a record's position at the end of the previous
+    // record's terminator (CR of a CRLF) and counts lines by its own rules;
+    // skip line ends to the record's first byte and count lines here.
+    let bytes = text.as_bytes();
+    let line_of = move |byte: u64| {
+        let mut b = byte as usize;
+        while matches!(bytes.get(b), Some(b'\r' | b'\n')) {
+            b += 1;
+        }
+        newlines.partition_point(|&n| n < b) as u64 + 1
+    };
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(has_headers)
         .flexible(true)
         .delimiter(delim)
-        .from_reader(text.as_bytes())
-}
-
-/// Maps a `csv` crate error to a [`SourceError`].
-pub(crate) fn csv_error(file: &str, e: &csv::Error) -> SourceError {
-    match e.position() {
-        Some(p) => SourceError::at_line(file, p.line(), e.to_string()),
-        None => SourceError::file(file, e.to_string()),
-    }
-}
-
-/// The 1-based line a record starts on.
-pub(crate) fn record_line(rec: &csv::StringRecord) -> u64 {
-    rec.position().map(|p| p.line()).unwrap_or(0)
+        .from_reader(text.as_bytes());
+    reader.into_records().map(move |r| match r {
+        Ok(rec) => {
+            let line = rec.position().map(|p| line_of(p.byte())).unwrap_or(0);
+            Ok((line, rec))
+        }
+        Err(e) => Err(match e.position() {
+            Some(p) => SourceError::at_line(file, line_of(p.byte()), e.to_string()),
+            None => SourceError::file(file, e.to_string()),
+        }),
+    })
 }
 
 /// Checks a record's field count.
 pub(crate) fn check_width(
     file: &str,
+    line: u64,
     rec: &csv::StringRecord,
     fields: &[&str],
 ) -> Result<(), SourceError> {
@@ -172,7 +192,7 @@ pub(crate) fn check_width(
         };
         return Err(SourceError::at_field(
             file,
-            record_line(rec),
+            line,
             &field,
             format!("expected {} fields, found {}", fields.len(), rec.len()),
         ));
@@ -241,6 +261,15 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("c"));
         let ok = RawFile::new("x.csv", b"1,\"a \"\"q\"\" \",b\n".to_vec());
         assert!(prepare_csv(&ok, b',', F).is_ok());
+    }
+
+    #[test]
+    fn record_lines_count_embedded_newlines() {
+        let text = "1,\"a\r\nb\",c\r\n2,x,y\r\n\r\n3,z,w\n";
+        let lines: Vec<u64> = records("x", text, b',', false)
+            .map(|r| r.unwrap().0)
+            .collect();
+        assert_eq!(lines, [1, 3, 5]);
     }
 
     #[test]

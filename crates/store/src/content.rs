@@ -172,12 +172,17 @@ mod tests {
         ds.entities = vec![ent("1", "A"), ent("2", " ")];
         let e = validate_dataset(&ds).unwrap_err();
         assert!(e.to_string().contains("'l:2' has an empty name"), "{e}");
-        assert!(matches!(e, StoreError::InvalidDataset { entity: Some(ref id), .. } if id.as_str() == "l:2"));
+        assert!(
+            matches!(e, StoreError::InvalidDataset { entity: Some(ref id), .. } if id.as_str() == "l:2")
+        );
 
         let mut nameless = ent("3", "X");
         nameless.names.clear();
         ds.entities = vec![nameless];
-        assert!(validate_dataset(&ds).unwrap_err().to_string().contains("no name"));
+        assert!(validate_dataset(&ds)
+            .unwrap_err()
+            .to_string()
+            .contains("no name"));
 
         let mut aliased = ent("4", "Y");
         aliased.names.push(Name::new("", NameKind::Alias));

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use embargo_model::{Address, Designation, Entity, Identifier, IdKind, Name, Relation};
+use embargo_model::{Address, Designation, Entity, IdKind, Identifier, Name, Relation};
 
 use crate::FieldChange;
 
@@ -181,8 +181,9 @@ mod tests {
         let mut b = base();
         b.add_name("CHINA MOBILE LTD", NameKind::Alias);
         b.identifiers.remove(0);
-        b.designations[0].divestment_until =
-            Some(ZonedTime::date(NaiveDate::from_ymd_opt(2022, 6, 3).unwrap()));
+        b.designations[0].divestment_until = Some(ZonedTime::date(
+            NaiveDate::from_ymd_opt(2022, 6, 3).unwrap(),
+        ));
         b.remarks = Some("Target Type Public Company".into());
         b.add_property("targetType", "Public Company");
         b.schema = Schema::Organization;
@@ -191,7 +192,14 @@ mod tests {
         let fields: Vec<&str> = ch.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["schema", "names", "identifiers", "programs", "remarks", "properties"]
+            [
+                "schema",
+                "names",
+                "identifiers",
+                "programs",
+                "remarks",
+                "properties"
+            ]
         );
         assert_eq!(ch[0].added, ["Organization"]);
         assert_eq!(ch[0].removed, ["Company"]);

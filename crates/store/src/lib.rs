@@ -71,7 +71,9 @@ mod types;
 use chrono::{DateTime, Utc};
 use embargo_model::{Dataset, Entity, EntityId, LifecycleEvent, RawFile};
 
-pub use content::{content_sha256, entity_hash, entity_json, file_digests, sha256_hex, validate_dataset};
+pub use content::{
+    content_sha256, entity_hash, entity_json, file_digests, sha256_hex, validate_dataset,
+};
 pub use diff::{compare_entities, FIELDS};
 pub use error::StoreError;
 pub use records::{ApiKey, AuditEntry, Decision, NewAuditEntry, NewReview, Review};

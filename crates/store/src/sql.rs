@@ -167,7 +167,8 @@ pub const INSERT_VERSION: &str = "INSERT INTO list_version \
      (list, seq, published, imported_at, sha256, entity_count, designation_count, \
       name_count, identifier_count, event_count, source) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-pub const INSERT_FILE: &str = "INSERT INTO version_file (version_id, position, name, sha256, size) \
+pub const INSERT_FILE: &str =
+    "INSERT INTO version_file (version_id, position, name, sha256, size) \
      VALUES (?1, ?2, ?3, ?4, ?5)";
 pub const INSERT_BLOB: &str =
     "INSERT INTO entity_blob (hash, json) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING";
@@ -208,7 +209,8 @@ pub const CHANGED_SINCE: &str = "SELECT DISTINCT cur.entity_id FROM version_enti
 
 // --- installation records ----------------------------------------------------
 
-pub const INSERT_API_KEY: &str = "INSERT INTO api_key (id, name, role, hash, created_at, revoked_at) \
+pub const INSERT_API_KEY: &str =
+    "INSERT INTO api_key (id, name, role, hash, created_at, revoked_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub const API_KEYS: &str =
     "SELECT id, name, role, hash, created_at, revoked_at FROM api_key ORDER BY created_at, id";
@@ -219,7 +221,8 @@ pub const API_KEY_BY_HASH: &str =
 pub const REVOKE_API_KEY: &str =
     "UPDATE api_key SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
 
-pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (at, actor, kind, payload_json, prev_hash, hash) \
+pub const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor, kind, payload_json, prev_hash, hash) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub const AUDIT_FROM: &str = "SELECT seq, at, actor, kind, payload_json, prev_hash, hash \
      FROM audit_log WHERE seq >= ?1 ORDER BY seq LIMIT ?2";
@@ -229,11 +232,14 @@ pub const AUDIT_LAST: &str = "SELECT seq, at, actor, kind, payload_json, prev_ha
 pub const INSERT_REVIEW: &str = "INSERT INTO review \
      (query_key, entity_id, entity_hash, decision, comment, actor, at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-pub const REVIEW_BY_ID: &str = "SELECT id, query_key, entity_id, entity_hash, decision, comment, actor, at \
+pub const REVIEW_BY_ID: &str =
+    "SELECT id, query_key, entity_id, entity_hash, decision, comment, actor, at \
      FROM review WHERE id = ?1";
-pub const REVIEWS_BY_QUERY: &str = "SELECT id, query_key, entity_id, entity_hash, decision, comment, actor, at \
+pub const REVIEWS_BY_QUERY: &str =
+    "SELECT id, query_key, entity_id, entity_hash, decision, comment, actor, at \
      FROM review WHERE query_key = ?1 ORDER BY id";
-pub const REVIEWS_BY_ENTITY: &str = "SELECT id, query_key, entity_id, entity_hash, decision, comment, actor, at \
+pub const REVIEWS_BY_ENTITY: &str =
+    "SELECT id, query_key, entity_id, entity_hash, decision, comment, actor, at \
      FROM review WHERE entity_id = ?1 ORDER BY id";
 
 pub const KV_GET: &str = "SELECT value FROM kv WHERE key = ?1";

@@ -16,7 +16,8 @@
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use embargo_model::{
-    Entity, IdKind, Identifier, Name, NameKind, PartialDate, Relation, RelationKind, ZonedTime,
+    Entity, IdKind, Identifier, Name, NameKind, PartialDate, Relation, RelationKind, Schema,
+    ZonedTime,
 };
 
 use crate::country::country_code;
@@ -112,7 +113,8 @@ const ID_LABELS: &[(&str, IdKindSpec, Option<&str>)] = &[
     ("RFC", IdKindSpec::TaxId, Some("rfc")),
     ("Registration Number", IdKindSpec::Registration, None),
     ("Registration ID", IdKindSpec::Registration, None),
-    ("Company Number IMO", IdKindSpec::Imo, Some("company")),
+    // IMO company numbers use another check scheme than ship numbers.
+    ("Company Number IMO", IdKindSpec::Other("imo_company"), None),
     ("Company Number", IdKindSpec::Registration, None),
     ("Commercial Registry Number", IdKindSpec::Registration, None),
     ("Business Registration Number", IdKindSpec::Registration, None),
@@ -281,7 +283,12 @@ fn parse_identifier(rest: &str, spec: IdKindSpec, note: Option<&str>) -> Option<
         }
     };
     let value = value.trim();
-    let value = value.strip_prefix("IMO ").unwrap_or(value).trim();
+    // `Identification Number IMO 1234567`, `Company Number IMO 1234567`.
+    let (spec, value) = match value.strip_prefix("IMO ") {
+        Some(v) if matches!(spec, IdKindSpec::Other("imo_company")) => (spec, v.trim()),
+        Some(v) => (IdKindSpec::Imo, v.trim()),
+        None => (spec, value),
+    };
     let value = value.strip_prefix("# ").unwrap_or(value).trim();
     if value.is_empty() {
         return None;
@@ -369,7 +376,14 @@ pub fn apply(entity: &mut Entity, facts: Vec<Fact>) -> Vec<String> {
                 add_country(entity, &c, &mut notes);
             }
             Fact::Gender(g) => entity.add_property("gender", g),
-            Fact::Identifier(id) => {
+            Fact::Identifier(mut id) => {
+                if id.kind == IdKind::Imo && entity.schema != Schema::Vessel {
+                    // OFAC writes a shipping company's IMO company number as
+                    // `Vessel Registration Identification IMO …` too; company
+                    // numbers have their own check scheme.
+                    id = Identifier::new(IdKind::Other("imo_company".into()), id.value)
+                        .with_country(id.country);
+                }
                 if let Some(issue) = &id.issue {
                     if id.kind.is_strong() {
                         notes.push(format!("{} '{}' kept but flagged: {issue}", id.kind, id.value));
@@ -444,7 +458,7 @@ fn push_name(entity: &mut Entity, value: String, kind: NameKind, note: Option<&s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embargo_model::{Designation, EntityId, Schema};
+    use embargo_model::{Designation, EntityId};
 
     #[test]
     fn segments_and_final_stop() {
@@ -508,6 +522,10 @@ mod tests {
         assert_eq!((t.kind.clone(), t.value.as_str(), t.market.as_deref()), (IdKind::Ticker, "600685", Some("CN")));
         let i = id("Vessel Registration Identification IMO 9187629");
         assert_eq!((i.kind.clone(), i.value.as_str()), (IdKind::Imo, "9187629"));
+        let i = id("alt. Identification Number IMO 9187629");
+        assert_eq!((i.kind.clone(), i.value.as_str()), (IdKind::Imo, "9187629"));
+        let i = id("Company Number IMO 5753988");
+        assert_eq!((i.kind.clone(), i.value.as_str()), (IdKind::Other("imo_company".into()), "5753988"));
         let u = id("Unified Social Credit Code (USCC) 9111000071093019X7 (China)");
         assert_eq!(u.kind, IdKind::Uscc);
         assert!(u.is_valid());
@@ -541,6 +559,17 @@ mod tests {
             })
         );
         assert_eq!(parse_segment("Brigadier General"), None);
+    }
+
+    #[test]
+    fn imo_on_a_company_is_a_company_number() {
+        let mut e = Entity::new(EntityId::new("us_ofac_sdn", "1"), Schema::Organization, "X");
+        let notes = apply(&mut e, parse("Vessel Registration Identification IMO 5878589."));
+        assert_eq!(e.identifiers[0].kind, IdKind::Other("imo_company".into()));
+        assert!(notes.is_empty());
+        let mut v = Entity::new(EntityId::new("us_ofac_sdn", "2"), Schema::Vessel, "V");
+        apply(&mut v, parse("Vessel Registration Identification IMO 9187629."));
+        assert_eq!(v.identifiers[0].kind, IdKind::Imo);
     }
 
     #[test]

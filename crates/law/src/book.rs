@@ -1,0 +1,322 @@
+//! The law book: entities of any list, lifecycle events and programs,
+//! indexed for point-in-time evaluation.
+
+use std::collections::HashMap;
+
+use embargo_model::{
+    Designation, Entity, EntityId, EventKind, IdKind, LifecycleEvent, NameKind, Schema,
+};
+
+use crate::program::{parse_programs, Program, BUNDLED_PROGRAMS};
+use crate::LawError;
+
+/// Entities, events and programs, ready for trade and portfolio checks.
+/// Immutable once built; `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct LawBook {
+    programs: Vec<Program>,
+    entities: Vec<Entity>,
+    events: Vec<LifecycleEvent>,
+    by_id: HashMap<EntityId, usize>,
+    by_ident: HashMap<(IdKey, String), Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
+    events_by_entity: HashMap<EntityId, Vec<usize>>,
+}
+
+/// The identifier kinds the book indexes for securities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum IdKey {
+    Isin,
+    /// `SYMBOL MARKET`.
+    Ticker,
+    /// `SYMBOL` on any market.
+    TickerAnyMarket,
+    Lei,
+    Uscc,
+}
+
+impl LawBook {
+    /// Builds a book with the bundled programs.
+    pub fn new(entities: Vec<Entity>, events: Vec<LifecycleEvent>) -> Result<LawBook, LawError> {
+        LawBook::with_programs(entities, events, parse_programs(BUNDLED_PROGRAMS)?)
+    }
+
+    /// Builds a book with the given programs (see [`parse_programs`]).
+    pub fn with_programs(
+        mut entities: Vec<Entity>,
+        events: Vec<LifecycleEvent>,
+        programs: Vec<Program>,
+    ) -> Result<LawBook, LawError> {
+        let mut seen = HashMap::new();
+        for (i, e) in entities.iter().enumerate() {
+            if seen.insert(e.id.clone(), i).is_some() {
+                return Err(LawError::DuplicateEntity(e.id.to_string()));
+            }
+        }
+        // Listings the programs declare themselves, unless a source already
+        // carries the same party under the same program.
+        let mut extra = Vec::new();
+        for p in &programs {
+            for s in &p.supplementary_listings {
+                let key = normalize_name(&s.name);
+                let carried = entities.iter().any(|e| {
+                    e.names.iter().any(|n| normalize_name(&n.value) == key)
+                        && e.designations
+                            .iter()
+                            .any(|d| p.governs(&d.list, &d.program))
+                });
+                if carried {
+                    continue;
+                }
+                let mut e = Entity::new(EntityId::new(&s.list, &s.key), Schema::Company, &s.name);
+                for a in &s.aliases {
+                    e.add_name(a, NameKind::Alias);
+                }
+                let mut d = Designation::new(&s.list, &p.id);
+                d.listed_on = Some(s.listed_on);
+                d.ended_on = s.ended_on;
+                d.end_reason = s.end_reason.clone();
+                d.source = Some(s.source.clone());
+                e.designations.push(d);
+                extra.push(e);
+            }
+        }
+        entities.extend(extra);
+
+        let mut book = LawBook {
+            programs,
+            entities,
+            events,
+            by_id: HashMap::new(),
+            by_ident: HashMap::new(),
+            by_name: HashMap::new(),
+            events_by_entity: HashMap::new(),
+        };
+        book.index();
+        Ok(book)
+    }
+
+    fn index(&mut self) {
+        for (i, e) in self.entities.iter().enumerate() {
+            self.by_id.insert(e.id.clone(), i);
+            for id in &e.identifiers {
+                let keys: Vec<(IdKey, String)> = match id.kind {
+                    IdKind::Isin => vec![(IdKey::Isin, norm_id(&id.value))],
+                    IdKind::Lei => vec![(IdKey::Lei, norm_id(&id.value))],
+                    IdKind::Uscc => vec![(IdKey::Uscc, norm_id(&id.value))],
+                    IdKind::Ticker => {
+                        let sym = norm_ticker(&id.value);
+                        let mut v = vec![(IdKey::TickerAnyMarket, sym.clone())];
+                        if let Some(m) = &id.market {
+                            v.push((IdKey::Ticker, format!("{sym} {}", m.trim().to_uppercase())));
+                        }
+                        v
+                    }
+                    _ => continue,
+                };
+                for k in keys {
+                    let slot = self.by_ident.entry(k).or_default();
+                    if !slot.contains(&i) {
+                        slot.push(i);
+                    }
+                }
+            }
+            for n in &e.names {
+                if n.kind == NameKind::WeakAlias {
+                    continue;
+                }
+                let key = normalize_name(&n.value);
+                if key.is_empty() {
+                    continue;
+                }
+                let slot = self.by_name.entry(key).or_default();
+                if !slot.contains(&i) {
+                    slot.push(i);
+                }
+            }
+        }
+        for (i, ev) in self.events.iter().enumerate() {
+            for id in &ev.entities {
+                self.events_by_entity.entry(id.clone()).or_default().push(i);
+            }
+        }
+    }
+
+    /// The programs, as declared.
+    pub fn programs(&self) -> &[Program] {
+        &self.programs
+    }
+
+    /// A program by id.
+    pub fn program(&self, id: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.id == id)
+    }
+
+    /// The program governing a designation, if any.
+    pub fn program_for(&self, d: &Designation) -> Option<&Program> {
+        self.programs.iter().find(|p| p.governs(&d.list, &d.program))
+    }
+
+    /// All entities (including the programs' supplementary listings).
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// All lifecycle events.
+    pub fn events(&self) -> &[LifecycleEvent] {
+        &self.events
+    }
+
+    /// An entity by id.
+    pub fn entity(&self, id: &EntityId) -> Option<&Entity> {
+        self.by_id.get(id).map(|&i| &self.entities[i])
+    }
+
+    /// The events that name an entity.
+    pub fn events_for<'a>(&'a self, id: &EntityId) -> impl Iterator<Item = &'a LifecycleEvent> + 'a {
+        self.events_by_entity
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.events[i])
+    }
+
+    /// Events of a kind on a date (for program-wide events such as the
+    /// orders and licences that decided an answer).
+    pub fn events_on<'a>(
+        &'a self,
+        kind: EventKind,
+        date: chrono::NaiveDate,
+    ) -> impl Iterator<Item = &'a LifecycleEvent> + 'a {
+        self.events
+            .iter()
+            .filter(move |e| e.kind == kind && e.at.date == date)
+    }
+
+    pub(crate) fn by_identifier(&self, key: IdKey, value: &str) -> Vec<&Entity> {
+        let v = match key {
+            IdKey::Ticker | IdKey::TickerAnyMarket => match value.split_once(' ') {
+                Some((s, m)) => format!("{} {}", norm_ticker(s), m.trim().to_uppercase()),
+                None => norm_ticker(value),
+            },
+            _ => norm_id(value),
+        };
+        self.by_ident
+            .get(&(key, v))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entities[i])
+            .collect()
+    }
+
+    /// Entities with a name equal to `name` after normalisation
+    /// ([`normalize_name`]).
+    pub fn by_exact_name(&self, name: &str) -> Vec<&Entity> {
+        self.by_name
+            .get(&normalize_name(name))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entities[i])
+            .collect()
+    }
+}
+
+fn norm_id(s: &str) -> String {
+    embargo_model::ident::normalize_id(s)
+}
+
+/// A ticker symbol in canonical form: upper case, and numeric symbols
+/// without leading zeros (`0941` = `941`).
+pub(crate) fn norm_ticker(s: &str) -> String {
+    let s = s.trim().to_uppercase();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let t = s.trim_start_matches('0');
+        if t.is_empty() {
+            "0".into()
+        } else {
+            t.into()
+        }
+    } else {
+        s
+    }
+}
+
+const LEGAL_FORMS: &[&str] = &[
+    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "plc", "llc",
+    "the", "sa", "ag",
+];
+
+/// A company name reduced for exact comparison: lower case, a trailing
+/// parenthetical abbreviation dropped (`… Co., Ltd. (Hikvision)`),
+/// punctuation removed and legal-form words (`Co.`, `Ltd.`, `Corporation`,
+/// …) dropped.
+pub fn normalize_name(name: &str) -> String {
+    let mut s = name.trim();
+    if s.ends_with(')') {
+        if let Some(open) = s.rfind('(') {
+            if open > 0 {
+                s = s[..open].trim_end();
+            }
+        }
+    }
+    let lower = s.to_lowercase();
+    let cleaned: String = lower
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    cleaned
+        .split_whitespace()
+        .filter(|w| !LEGAL_FORMS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_normalise_across_lists() {
+        assert_eq!(
+            normalize_name("Hangzhou Hikvision Digital Technology Co., Ltd. (Hikvision)"),
+            normalize_name("HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD.")
+        );
+        assert_eq!(
+            normalize_name("Semiconductor Manufacturing International Corp. (SMIC)"),
+            "semiconductor manufacturing international"
+        );
+        assert_eq!(
+            normalize_name("China Unicom (Hong Kong) Limited"),
+            "china unicom hong kong"
+        );
+        assert_ne!(
+            normalize_name("China National Offshore Oil Corp. (CNOOC)"),
+            normalize_name("CNOOC Limited")
+        );
+    }
+
+    #[test]
+    fn tickers_drop_leading_zeros() {
+        assert_eq!(norm_ticker("0941"), "941");
+        assert_eq!(norm_ticker("lkco"), "LKCO");
+    }
+
+    #[test]
+    fn supplementary_listings_are_added_once() {
+        let book = LawBook::new(vec![], vec![]).unwrap();
+        let e = book
+            .entity(&EntityId::new("us_ofac_ns_ccmc", "china-mobile-limited"))
+            .unwrap();
+        assert_eq!(e.designations[0].program, "CCMC-EO13959");
+        assert_eq!(book.by_exact_name("CHINA MOBILE LTD").len(), 1);
+    }
+
+    #[test]
+    fn duplicate_entities_are_rejected() {
+        let e = Entity::new(EntityId::new("x", "1"), Schema::Company, "A");
+        assert!(matches!(
+            LawBook::new(vec![e.clone(), e], vec![]),
+            Err(LawError::DuplicateEntity(_))
+        ));
+    }
+}

@@ -1,0 +1,523 @@
+//! From raw tokens to classified, weighted tokens with their equivalence
+//! concepts (stems, abbreviations, name-spelling groups, legal-form classes,
+//! glossary translations) and phonetic keys.
+
+use pinyin::ToPinyin;
+
+use crate::hash::{key_ns, key_of};
+use crate::tables::{
+    tables, Generic, HanEntry, LegalForm, Tables, NS_BIGRAM, NS_CONCEPT, NS_GROUP, NS_PHON,
+};
+use crate::text::{tokenize, RawTok, Script};
+
+/// Where a token's Latin key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Latin,
+    /// Pinyin syllables of Han characters not in the glossary.
+    Pinyin,
+    /// An English rendering of a Han word from the glossary.
+    Glossary,
+    /// Cyrillic, Greek or Arabic through the transliteration tables.
+    Translit,
+    Other,
+}
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Normal,
+    Legal,
+    Business,
+    Place,
+    Stop,
+    Particle,
+    Digit,
+    /// A single letter.
+    Initial,
+}
+
+impl Class {
+    /// True for tokens whose agreement says something about identity.
+    pub fn distinctive(self) -> bool {
+        matches!(self, Class::Normal | Class::Digit)
+    }
+}
+
+/// How a concept was attached to a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Stem,
+    Abbrev,
+    Group,
+    Gloss,
+    Legal,
+}
+
+/// A classified token.
+#[derive(Debug, Clone)]
+pub(crate) struct Tok {
+    pub key: u64,
+    pub norm: Box<str>,
+    pub surface: Box<str>,
+    pub origin: Origin,
+    pub class: Class,
+    pub concepts: Box<[(u64, Via)]>,
+    pub phon: u64,
+    pub weight: f32,
+    pub surname: bool,
+    /// The token is an initialism listed in the tables.
+    pub initialism: bool,
+}
+
+/// Document frequencies for weighting.
+pub(crate) trait DfSource {
+    fn df(&self, key: u64) -> u32;
+    fn docs(&self) -> u32;
+}
+
+/// The analysed form of one name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Analyzed {
+    pub toks: Vec<Tok>,
+    /// Han character bigrams (keys), for partial Han names.
+    pub bigrams: Vec<u64>,
+    pub has_digit: bool,
+}
+
+/// A light English stemmer for plurals.
+pub(crate) fn stem(w: &str) -> &str {
+    let n = w.len();
+    if n > 4 && w.is_ascii() {
+        if let Some(s) = w.strip_suffix("ies") {
+            // "technologies" -> "technolog" matches "technology" -> "technolog"
+            return s;
+        }
+        if w.ends_with('y') {
+            return &w[..n - 1];
+        }
+        if w.ends_with("ss") || w.ends_with("us") || w.ends_with("is") {
+            return w;
+        }
+        if let Some(s) = w.strip_suffix('s') {
+            return s;
+        }
+    }
+    w
+}
+
+/// A consonant skeleton: first letter kept, then consonant classes with
+/// vowels, h, w, y dropped and repeats collapsed.
+pub(crate) fn phonetic(w: &str) -> Option<String> {
+    let b = w.as_bytes();
+    if b.len() < 3 || !b.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let class = |c: u8| -> u8 {
+        match c {
+            b'c' | b'k' | b'q' | b'g' => b'k',
+            b's' | b'z' | b'x' => b's',
+            b'd' | b't' => b't',
+            b'b' | b'p' => b'p',
+            b'f' | b'v' => b'f',
+            b'm' | b'n' => b'n',
+            b'j' => b'j',
+            b'l' => b'l',
+            b'r' => b'r',
+            _ => 0,
+        }
+    };
+    let mut out = String::with_capacity(b.len());
+    let first = match b[0] {
+        b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w' | b'h' => b'a',
+        c => class(c).max(b'a'),
+    };
+    out.push(first as char);
+    let mut last = if first == b'a' { 0 } else { first };
+    let mut i = 1;
+    while i < b.len() {
+        let mut c = b[i];
+        if c == b'p' && b.get(i + 1) == Some(&b'h') {
+            c = b'f';
+            i += 1;
+        }
+        let k = class(c);
+        if k != 0 && k != last {
+            out.push(k as char);
+        }
+        if k != 0 {
+            last = k;
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+struct Builder<'a> {
+    t: &'a Tables,
+    person: bool,
+    toks: Vec<Tok>,
+}
+
+impl Builder<'_> {
+    fn push(&mut self, norm: &str, surface: &str, origin: Origin, legal: Option<&LegalForm>, surname: bool) {
+        if norm.is_empty() {
+            return;
+        }
+        let t = self.t;
+        let key = key_of(norm);
+        let mut concepts: Vec<(u64, Via)> = Vec::new();
+        let class = if let Some(lf) = legal {
+            concepts.push((lf.concept, Via::Legal));
+            Class::Legal
+        } else if norm.bytes().any(|b| b.is_ascii_digit()) {
+            Class::Digit
+        } else if norm.chars().count() == 1 && origin != Origin::Other {
+            Class::Initial
+        } else {
+            match t.generic.get(&key) {
+                Some(Generic::Business) if !self.person => Class::Business,
+                Some(Generic::Place) if !self.person => Class::Place,
+                Some(Generic::Stop) => Class::Stop,
+                Some(Generic::Particle) if self.person => Class::Particle,
+                _ => Class::Normal,
+            }
+        };
+        if class != Class::Legal && class != Class::Digit && norm.is_ascii() {
+            let s = stem(norm);
+            if s.len() >= 3 {
+                concepts.push((key_ns(NS_CONCEPT, s), Via::Stem));
+            }
+            if let Some(exps) = t.abbrev.get(&key) {
+                for e in exps {
+                    if !e.contains(' ') {
+                        concepts.push((key_ns(NS_CONCEPT, stem(e)), Via::Abbrev));
+                    }
+                }
+            }
+            if let Some(g) = t.name_group.get(&key) {
+                concepts.push((*g, Via::Group));
+            }
+        }
+        // Equally-named legal forms in other positions ("company" as a word).
+        if class != Class::Legal {
+            if let Some(lf) = t.legal.get(&key) {
+                concepts.push((lf.concept, Via::Legal));
+            }
+        }
+        let phon = if matches!(origin, Origin::Latin | Origin::Translit | Origin::Pinyin) && class != Class::Digit {
+            phonetic(norm).map(|p| key_ns(NS_PHON, &p)).unwrap_or(0)
+        } else {
+            0
+        };
+        let initialism = t.initialisms.contains_key(&key);
+        self.toks.push(Tok {
+            key,
+            norm: norm.into(),
+            surface: surface.into(),
+            origin,
+            class,
+            concepts: concepts.into_boxed_slice(),
+            phon,
+            weight: 0.0,
+            surname,
+            initialism,
+        });
+    }
+
+    fn latin_run(&mut self, run: &[RawTok]) {
+        let t = self.t;
+        let n = run.len();
+        let surname_from_comma = self.person && run.iter().any(|r| !r.before_comma);
+        let mut i = 0;
+        let mut prev_legal = false;
+        while i < n {
+            let mut found: Option<(usize, &LegalForm)> = None;
+            if !self.person {
+                let maxk = t.legal_max_words.min(n - i);
+                let mut joined = String::new();
+                let mut cands = Vec::with_capacity(maxk);
+                for k in 1..=maxk {
+                    if k > 1 {
+                        joined.push(' ');
+                    }
+                    joined.push_str(&run[i + k - 1].norm);
+                    cands.push(joined.clone());
+                }
+                for k in (1..=maxk).rev() {
+                    let f = &cands[k - 1];
+                    if let Some(lf) = t.legal.get(&key_of(f)) {
+                        let at_edge = i == 0 || i + k == n;
+                        let next_legal = i + k < n && t.legal.contains_key(&key_of(&run[i + k].norm));
+                        if f.len() >= 5 || at_edge || prev_legal || next_legal {
+                            found = Some((k, lf));
+                            break;
+                        }
+                    }
+                }
+            }
+            if let Some((k, lf)) = found {
+                let norm = run[i..i + k].iter().map(|r| &*r.norm).collect::<Vec<_>>().join(" ");
+                let surface = run[i..i + k].iter().map(|r| &*r.surface).collect::<Vec<_>>().join(" ");
+                self.push(&norm, &surface, Origin::Latin, Some(lf), false);
+                prev_legal = true;
+                i += k;
+                continue;
+            }
+            prev_legal = false;
+            let r = &run[i];
+            let origin = if r.script == Script::Translit { Origin::Translit } else { Origin::Latin };
+            let surname = self.person
+                && if surname_from_comma { r.before_comma } else { i + 1 == n && n > 1 };
+            self.push(&r.norm.clone(), &r.surface.clone(), origin, None, surname);
+            i += 1;
+        }
+    }
+
+    fn han_run(&mut self, run: &str, bigrams: &mut Vec<u64>) {
+        let t = self.t;
+        let chars: Vec<char> = run.chars().collect();
+        let mut leftover = String::new();
+        let mut i = 0;
+        let mut content = String::new();
+        while i < chars.len() {
+            let maxk = t.han_max_chars.min(chars.len() - i);
+            let mut hit = None;
+            for k in (2.min(maxk).max(1)..=maxk).rev() {
+                let s: String = chars[i..i + k].iter().collect();
+                if let Some(e) = t.han.get(s.as_str()) {
+                    hit = Some((k, s, e));
+                    break;
+                }
+            }
+            if hit.is_none() {
+                // Single characters only when listed (e.g. 核 nuclear).
+                let s: String = chars[i..i + 1].iter().collect();
+                if let Some(e) = t.han.get(s.as_str()) {
+                    hit = Some((1, s, e));
+                }
+            }
+            match hit {
+                Some((k, s, e)) => {
+                    self.flush_pinyin(&mut leftover);
+                    match e {
+                        HanEntry::Legal(lf) => {
+                            let lf = lf.clone();
+                            self.push(&lf.class.clone(), &s, Origin::Glossary, Some(&lf), false);
+                        }
+                        HanEntry::Gloss(alts) => {
+                            content.push_str(&s);
+                            self.gloss(&s, alts);
+                        }
+                    }
+                    i += k;
+                }
+                None => {
+                    leftover.push(chars[i]);
+                    content.push(chars[i]);
+                    i += 1;
+                }
+            }
+        }
+        self.flush_pinyin(&mut leftover);
+        let cc: Vec<char> = content.chars().collect();
+        for w in cc.windows(2) {
+            let s: String = w.iter().collect();
+            bigrams.push(key_ns(NS_BIGRAM, &s));
+        }
+        if cc.len() == 1 {
+            bigrams.push(key_ns(NS_BIGRAM, &content));
+        }
+    }
+
+    fn gloss(&mut self, han: &str, alts: &[Vec<Box<str>>]) {
+        let first = &alts[0];
+        let start = self.toks.len();
+        for w in first.iter() {
+            self.push(w, han, Origin::Glossary, None, false);
+        }
+        // Other single-word renderings become concepts of the first word.
+        if let Some(tok) = self.toks.get_mut(start) {
+            let mut extra: Vec<(u64, Via)> = tok.concepts.to_vec();
+            for a in alts.iter().skip(1) {
+                if a.len() == 1 {
+                    extra.push((key_ns(NS_CONCEPT, stem(&a[0])), Via::Gloss));
+                    extra.push((key_ns(NS_CONCEPT, &a[0]), Via::Gloss));
+                }
+            }
+            let py = pinyin_of(han);
+            if !py.is_empty() && py != *tok.norm {
+                extra.push((key_ns(NS_CONCEPT, &py), Via::Gloss));
+            }
+            tok.concepts = extra.into_boxed_slice();
+        }
+    }
+
+    fn flush_pinyin(&mut self, leftover: &mut String) {
+        if leftover.is_empty() {
+            return;
+        }
+        let py = pinyin_of(leftover);
+        let surface = std::mem::take(leftover);
+        self.push(&py, &surface, Origin::Pinyin, None, false);
+    }
+}
+
+/// Plain pinyin syllables of a Han string, joined.
+pub(crate) fn pinyin_of(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        if let Some(p) = c.to_pinyin() {
+            out.push_str(p.plain());
+        }
+    }
+    out
+}
+
+/// Analyses a name; weights are filled from `df`.
+pub(crate) fn analyze(name: &str, person: bool, df: &dyn DfSource) -> Analyzed {
+    let mut a = analyze_unweighted(name, person);
+    assign_weights(&mut a.toks, person, df);
+    a
+}
+
+/// Analyses a name, leaving weights at zero.
+pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
+    let t = tables();
+    let raw = tokenize(name, &t.script);
+    let mut b = Builder {
+        t,
+        person,
+        toks: Vec::with_capacity(raw.len() + 2),
+    };
+    let mut bigrams = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i].script {
+            Script::Han => {
+                b.han_run(&raw[i].norm, &mut bigrams);
+                i += 1;
+            }
+            Script::Other => {
+                let r = &raw[i];
+                b.push(&r.norm, &r.surface, Origin::Other, None, false);
+                i += 1;
+            }
+            _ => {
+                let j = raw[i..]
+                    .iter()
+                    .position(|r| matches!(r.script, Script::Han | Script::Other))
+                    .map_or(raw.len(), |p| i + p);
+                b.latin_run(&raw[i..j]);
+                i = j;
+            }
+        }
+    }
+    Analyzed {
+        has_digit: b.toks.iter().any(|t| t.class == Class::Digit),
+        toks: b.toks,
+        bigrams,
+    }
+}
+
+/// The inverse document frequency of a token, capped.
+pub(crate) fn idf(df: u32, docs: u32) -> f32 {
+    let n = docs.max(1000) as f32;
+    let cap = (n / 3.0).ln();
+    let v = ((n + 1.0) / (df as f32 + 1.0)).ln();
+    v.clamp(0.3, cap)
+}
+
+/// True if a name has no distinctive token (only legal forms, generic
+/// words, stop words): such a name keeps its full weights, so that no name
+/// is reduced to nothing.
+pub(crate) fn all_light(toks: &[Tok]) -> bool {
+    toks.iter().all(|t| !t.class.distinctive() && t.class != Class::Initial)
+}
+
+/// The weight of one token from its rarity and class.
+pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) -> f32 {
+    let docs = df.docs();
+    let cap = idf(0, docs);
+    let base = idf(df.df(t.key), docs);
+    let w = if light {
+        base.max(1.0)
+    } else {
+        match t.class {
+            Class::Normal => base,
+            Class::Digit => cap,
+            Class::Legal => 0.6,
+            Class::Business => base.min(4.0) * 0.4,
+            Class::Place => base.min(4.0) * 0.5,
+            Class::Stop => 0.15,
+            Class::Particle => base.min(3.0) * 0.4,
+            Class::Initial => {
+                if person {
+                    1.2
+                } else {
+                    base.min(4.0)
+                }
+            }
+        }
+    };
+    if person && t.surname {
+        w * 1.2
+    } else {
+        w
+    }
+}
+
+/// Sets token weights from rarity and class.
+pub(crate) fn assign_weights(toks: &mut [Tok], person: bool, df: &dyn DfSource) {
+    let light = all_light(toks);
+    for i in 0..toks.len() {
+        toks[i].weight = tok_weight(&toks[i], person, light, df);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Flat;
+    impl DfSource for Flat {
+        fn df(&self, _: u64) -> u32 {
+            1
+        }
+        fn docs(&self) -> u32 {
+            10_000
+        }
+    }
+
+    fn norms(s: &str, person: bool) -> Vec<String> {
+        analyze(s, person, &Flat).toks.iter().map(|t| t.norm.to_string()).collect()
+    }
+
+    #[test]
+    fn stems_and_phonetics() {
+        assert_eq!(stem("technologies"), stem("technology"));
+        assert_eq!(stem("services"), "service");
+        assert_eq!(phonetic("mohammed"), phonetic("muhammad"));
+        assert_eq!(phonetic("jon"), phonetic("john"));
+        assert_ne!(phonetic("bush"), phonetic("habbash"));
+    }
+
+    #[test]
+    fn legal_forms_collapse() {
+        let a = analyze("HUAWEI TECHNOLOGIES CO., LTD.", false, &Flat);
+        assert_eq!(a.toks.len(), 3);
+        assert_eq!(a.toks[2].class, Class::Legal);
+        let b = analyze("11420 CORP.", false, &Flat);
+        assert_eq!(b.toks[0].class, Class::Digit);
+        assert!(b.toks.iter().all(|t| t.weight > 0.0));
+    }
+
+    #[test]
+    fn han_is_segmented_and_romanised() {
+        assert_eq!(norms("小米", false), ["xiaomi"]);
+        let a = analyze("杭州海康威视数字技术股份有限公司", false, &Flat);
+        assert!(a.toks.len() >= 4, "{:?}", a.toks);
+        assert!(a.toks.last().is_some_and(|t| t.class == Class::Legal));
+        assert!(!a.bigrams.is_empty());
+    }
+}

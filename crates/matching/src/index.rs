@@ -1,0 +1,579 @@
+//! The in-memory index of listed records and the search over it.
+
+use std::collections::HashSet;
+
+use embargo_model::ident::normalize_id;
+use embargo_model::{IdKind, Schema};
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::{all_light, analyze, analyze_unweighted, tok_weight, Analyzed, Class, Tok, Via};
+use crate::explain::{Explanation, Qualifier};
+use crate::hash::{key_ns, key_of, FastMap, KeyHasher};
+use crate::record::{Query, Record};
+use crate::score::{compare, ById, NameMatch};
+use crate::tables::{tables, NS_CONCAT, NS_DELETE, NS_INITIALS};
+use crate::weights::Weights;
+use crate::schemas_compatible;
+
+/// How a search is run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchOptions {
+    /// At most this many hits (default 10).
+    pub limit: usize,
+    /// Hits scoring below this are dropped (default 0.0: every scored
+    /// candidate is returned; callers filter).
+    pub threshold: f64,
+    /// Only records of these lists, if given.
+    pub lists: Option<Vec<String>>,
+    /// Records never returned.
+    pub exclude_ids: Vec<String>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            limit: 10,
+            threshold: 0.0,
+            lists: None,
+            exclude_ids: Vec::new(),
+        }
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// The record's position in the index ([`Index::record`]).
+    pub record: usize,
+    pub id: String,
+    pub score: f64,
+    /// The listed name that matched best.
+    pub matched_name: String,
+    pub explanation: Explanation,
+}
+
+/// Sizes of an index, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexStats {
+    pub records: usize,
+    pub names: usize,
+    pub distinct_tokens: usize,
+    pub postings: usize,
+}
+
+struct IName {
+    record: u32,
+    name: u16,
+    toks: Box<[u32]>,
+    total: f32,
+}
+
+/// An immutable in-memory index of listed records.
+pub struct Index {
+    records: Vec<Record>,
+    names: Vec<IName>,
+    store: Vec<Tok>,
+    weights: Weights,
+    postings: FastMap<u64, Vec<u32>>,
+    concept_vocab: FastMap<u64, Vec<u64>>,
+    phon_vocab: FastMap<u64, Vec<u64>>,
+    del_vocab: FastMap<u64, Vec<u64>>,
+    aux: FastMap<u64, Vec<u32>>,
+    ids: FastMap<u64, Vec<u32>>,
+}
+
+fn id_key(kind: &IdKind, value: &str) -> u64 {
+    let v = match kind {
+        IdKind::Ticker => value.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase(),
+        _ => normalize_id(value),
+    };
+    key_ns(9, &format!("{}:{}", kind.as_str(), v))
+}
+
+fn push_unique(v: &mut Vec<u32>, x: u32) {
+    if v.last() != Some(&x) {
+        v.push(x);
+    }
+}
+
+fn push_key(v: &mut Vec<u64>, x: u64) {
+    if v.len() < 256 && !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// Single-character deletions of a token (and the token itself), for
+/// typo-tolerant retrieval.
+fn deletions(norm: &str, mut f: impl FnMut(u64)) {
+    let b = norm.as_bytes();
+    if !(4..=24).contains(&b.len()) || !norm.is_ascii() {
+        return;
+    }
+    f(key_ns(NS_DELETE, norm));
+    let mut buf = String::with_capacity(b.len());
+    for i in 0..b.len() {
+        buf.clear();
+        buf.push_str(&norm[..i]);
+        buf.push_str(&norm[i + 1..]);
+        f(key_ns(NS_DELETE, &buf));
+    }
+}
+
+fn initials(toks: &[&Tok], with_legal: bool) -> Option<String> {
+    let mut s = String::new();
+    let mut words = 0;
+    for t in toks {
+        match t.class {
+            Class::Stop | Class::Digit => {}
+            Class::Legal => {
+                if with_legal {
+                    for w in t.norm.split(' ') {
+                        s.extend(w.chars().next());
+                    }
+                }
+            }
+            _ => {
+                if !t.norm.is_ascii() {
+                    return None;
+                }
+                s.extend(t.norm.chars().next());
+                words += 1;
+            }
+        }
+    }
+    (words >= 2 && (2..=8).contains(&s.len())).then_some(s)
+}
+
+#[derive(Clone, Copy)]
+struct Best {
+    score: f32,
+    name: u32,
+    qname: u16,
+}
+
+impl Index {
+    /// Builds the index. Token weights come from the records themselves
+    /// (document = record).
+    pub fn build(records: Vec<Record>) -> Index {
+        let mut store: Vec<Tok> = Vec::new();
+        let mut intern: FastMap<u64, u32> = FastMap::default();
+        let mut names: Vec<IName> = Vec::new();
+        let mut weights = Weights::new(0);
+        let mut postings: FastMap<u64, Vec<u32>> = FastMap::default();
+        let mut concept_vocab: FastMap<u64, Vec<u64>> = FastMap::default();
+        let mut phon_vocab: FastMap<u64, Vec<u64>> = FastMap::default();
+        let mut del_vocab: FastMap<u64, Vec<u64>> = FastMap::default();
+        let mut aux: FastMap<u64, Vec<u32>> = FastMap::default();
+        let mut ids: FastMap<u64, Vec<u32>> = FastMap::default();
+        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>> = HashSet::default();
+        let mut light_flags: Vec<(bool, bool)> = Vec::new();
+        for (ri, r) in records.iter().enumerate() {
+            let person = r.schema == Schema::Person;
+            seen.clear();
+            for (ni, (name, _)) in r.names.iter().enumerate().take(u16::MAX as usize) {
+                let a: Analyzed = analyze_unweighted(name, person);
+                if a.toks.is_empty() {
+                    continue;
+                }
+                let nid = names.len() as u32;
+                let light = all_light(&a.toks);
+                let mut tids = Vec::with_capacity(a.toks.len());
+                for t in &a.toks {
+                    seen.insert(t.key);
+                    let ik = key_ns(
+                        10,
+                        &format!("{}\u{1}{}\u{1}{:?}{}{}{}", t.norm, t.surface, t.class, t.surname, light, person),
+                    );
+                    let id = *intern.entry(ik).or_insert_with(|| {
+                        store.push(t.clone());
+                        light_flags.push((person, light));
+                        (store.len() - 1) as u32
+                    });
+                    tids.push(id);
+                    if !postings.contains_key(&t.key) {
+                        for (c, via) in t.concepts.iter() {
+                            if *via != Via::Legal {
+                                push_key(concept_vocab.entry(*c).or_default(), t.key);
+                            }
+                        }
+                        if t.phon != 0 {
+                            push_key(phon_vocab.entry(t.phon).or_default(), t.key);
+                        }
+                        deletions(&t.norm, |k| push_key(del_vocab.entry(k).or_default(), t.key));
+                    }
+                    push_unique(postings.entry(t.key).or_default(), nid);
+                }
+                let refs: Vec<&Tok> = a.toks.iter().collect();
+                for with_legal in [false, true] {
+                    if let Some(s) = initials(&refs, with_legal) {
+                        push_unique(aux.entry(key_ns(NS_INITIALS, &s)).or_default(), nid);
+                    }
+                }
+                if a.toks.len() <= 8 {
+                    for w in a.toks.windows(2) {
+                        if w[0].norm.is_ascii() && w[1].norm.is_ascii() && !w[0].norm.contains(' ') {
+                            let s = format!("{}{}", w[0].norm, w[1].norm);
+                            push_unique(aux.entry(key_ns(NS_CONCAT, &s)).or_default(), nid);
+                        }
+                    }
+                }
+                for b in &a.bigrams {
+                    push_unique(aux.entry(*b).or_default(), nid);
+                }
+                names.push(IName {
+                    record: ri as u32,
+                    name: ni as u16,
+                    toks: tids.into_boxed_slice(),
+                    total: 0.0,
+                });
+            }
+            weights.add_document(seen.iter().copied());
+            for (kind, value) in &r.identifiers {
+                push_unique(ids.entry(id_key(kind, value)).or_default(), ri as u32);
+                if *kind == IdKind::Ticker {
+                    if let Some((sym, _)) = value.split_once(' ') {
+                        push_unique(ids.entry(id_key(kind, sym)).or_default(), ri as u32);
+                    }
+                }
+            }
+        }
+        for (t, (person, light)) in store.iter_mut().zip(&light_flags) {
+            t.weight = tok_weight(t, *person, *light, &weights);
+        }
+        for n in names.iter_mut() {
+            n.total = n.toks.iter().map(|&i| store[i as usize].weight).sum();
+        }
+        Index {
+            records,
+            names,
+            store,
+            weights,
+            postings,
+            concept_vocab,
+            phon_vocab,
+            del_vocab,
+            aux,
+            ids,
+        }
+    }
+
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True if the index holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The record at position `i` (as in [`Hit::record`]).
+    ///
+    /// # Panics
+    /// If `i >= self.len()`.
+    pub fn record(&self, i: usize) -> &Record {
+        &self.records[i]
+    }
+
+    /// All records.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The token frequencies of the indexed corpus.
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// Sizes of the index.
+    pub fn stats(&self) -> IndexStats {
+        IndexStats {
+            records: self.records.len(),
+            names: self.names.len(),
+            distinct_tokens: self.store.len(),
+            postings: self.postings.values().map(Vec::len).sum::<usize>()
+                + self.aux.values().map(Vec::len).sum::<usize>(),
+        }
+    }
+
+    /// Records carrying an identifier, by exact normalised value: ISIN,
+    /// LEI, USCC, IMO… as published; a ticker as `941 HK` or `941`.
+    pub fn lookup_identifier(&self, kind: &IdKind, value: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .ids
+            .get(&id_key(kind, value))
+            .map(|v| v.iter().map(|&r| r as usize).collect())
+            .unwrap_or_default();
+        out.dedup();
+        out
+    }
+
+    fn allowed(&self, rec: &Record, q: &Query, opts: &SearchOptions) -> bool {
+        if let Some(s) = q.schema {
+            if !schemas_compatible(s, rec.schema) {
+                return false;
+            }
+        }
+        if let Some(lists) = &opts.lists {
+            if !lists.iter().any(|l| *l == rec.list) {
+                return false;
+            }
+        }
+        !opts.exclude_ids.iter().any(|x| *x == rec.id)
+    }
+
+    /// Candidate names for one analysed query name, best pre-scores first.
+    fn candidates(&self, qa: &Analyzed, q: &Query, opts: &SearchOptions, k: usize) -> Vec<u32> {
+        let mut acc: FastMap<u32, (f32, u32)> = FastMap::default();
+        let big = (self.names.len() / 8).max(2000);
+        let light = all_light(&qa.toks);
+        let mut lists: Vec<(usize, u32, f32, &Vec<u32>)> = Vec::new();
+        for (qi, t) in qa.toks.iter().enumerate().take(28) {
+            if !light && matches!(t.class, Class::Legal | Class::Stop) {
+                continue;
+            }
+            let bit = 1u32 << qi;
+            let mut exps: Vec<(u64, f32)> = vec![(t.key, 1.0)];
+            for (c, via) in t.concepts.iter() {
+                if *via == Via::Legal {
+                    continue;
+                }
+                if let Some(v) = self.concept_vocab.get(c) {
+                    exps.extend(v.iter().take(64).map(|&k| (k, 0.95)));
+                }
+            }
+            deletions(&t.norm, |d| {
+                if let Some(v) = self.del_vocab.get(&d) {
+                    exps.extend(v.iter().take(64).map(|&k| (k, 0.8)));
+                }
+            });
+            if t.phon != 0 {
+                if let Some(v) = self.phon_vocab.get(&t.phon) {
+                    exps.extend(v.iter().take(64).map(|&k| (k, 0.7)));
+                }
+            }
+            if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, &t.norm)) {
+                lists.push((v.len(), bit, t.weight * 0.9, v));
+            }
+            if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, &t.norm)) {
+                lists.push((v.len(), bit, t.weight * 0.9, v));
+            }
+            if let Some(exps) = tables().initialisms.get(&t.key) {
+                for words in exps {
+                    for w in words.iter() {
+                        let wk = key_of(w);
+                        if tables().generic.contains_key(&wk) || tables().legal.contains_key(&wk) {
+                            continue;
+                        }
+                        if let Some(v) = self.postings.get(&wk) {
+                            lists.push((v.len(), 1 << 30, t.weight * 0.9, v));
+                        }
+                    }
+                }
+            }
+            exps.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let mut done: Vec<u64> = Vec::with_capacity(exps.len());
+            for (key, sim) in exps {
+                if done.contains(&key) {
+                    continue;
+                }
+                done.push(key);
+                if let Some(v) = self.postings.get(&key) {
+                    lists.push((v.len(), bit, t.weight * sim, v));
+                }
+            }
+        }
+        let refs: Vec<&Tok> = qa.toks.iter().collect();
+        for with_legal in [false, true] {
+            if let Some(s) = initials(&refs, with_legal) {
+                let total: f32 = qa.toks.iter().map(|t| t.weight).sum();
+                if let Some(v) = self.postings.get(&key_of(&s)) {
+                    lists.push((v.len(), 1 << 31, total * 0.9, v));
+                }
+            }
+        }
+        for w in qa.toks.windows(2) {
+            let s = format!("{}{}", w[0].norm, w[1].norm);
+            if let Some(v) = self.postings.get(&key_of(&s)) {
+                lists.push((v.len(), 1 << 29, (w[0].weight + w[1].weight) * 0.9, v));
+            }
+        }
+        if !qa.bigrams.is_empty() {
+            let total: f32 = qa.toks.iter().map(|t| t.weight).sum();
+            let per = total / qa.bigrams.len() as f32;
+            for b in &qa.bigrams {
+                if let Some(v) = self.aux.get(b) {
+                    lists.push((v.len(), 0, per * 0.8, v));
+                }
+            }
+        }
+        lists.sort_by_key(|l| l.0);
+        for (len, bit, w, v) in lists {
+            if len > big && !acc.is_empty() {
+                continue;
+            }
+            for &nid in v.iter() {
+                let e = acc.entry(nid).or_insert((0.0, 0));
+                if bit == 0 || e.1 & bit == 0 {
+                    e.0 += w;
+                    e.1 |= bit;
+                }
+            }
+        }
+        let qtotal: f32 = qa.toks.iter().map(|t| t.weight).sum::<f32>().max(1e-3);
+        let mut scored: Vec<(f32, u32)> = acc
+            .into_iter()
+            .filter(|(nid, _)| {
+                let n = &self.names[*nid as usize];
+                self.allowed(&self.records[n.record as usize], q, opts)
+            })
+            .map(|(nid, (s, _))| {
+                let n = &self.names[nid as usize];
+                (s / (qtotal + 0.4 * n.total), nid)
+            })
+            .collect();
+        if scored.len() > k {
+            scored.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
+            scored.truncate(k);
+        }
+        scored.into_iter().map(|(_, n)| n).collect()
+    }
+
+    fn name_view(&self, nid: u32) -> ById<'_> {
+        ById {
+            ids: &self.names[nid as usize].toks,
+            store: &self.store,
+        }
+    }
+
+    /// Searches the index: candidates from the postings, scored by name,
+    /// then by identifiers, country and birth date.
+    pub fn search(&self, q: &Query, opts: &SearchOptions) -> Vec<Hit> {
+        let person = q.schema == Some(Schema::Person);
+        let k = (opts.limit * 4).max(48);
+        let qas: Vec<Analyzed> = q.names.iter().map(|n| analyze(n, person, &self.weights)).collect();
+        let mut best: FastMap<u32, Best> = FastMap::default();
+        for (qn, qa) in qas.iter().enumerate() {
+            if qa.toks.is_empty() {
+                continue;
+            }
+            for nid in self.candidates(qa, q, opts, k) {
+                let m = compare(&qa.toks[..], &self.name_view(nid), person, false);
+                let rec = self.names[nid as usize].record;
+                let e = best.entry(rec).or_insert(Best { score: -1.0, name: nid, qname: qn as u16 });
+                if m.score > e.score {
+                    *e = Best { score: m.score, name: nid, qname: qn as u16 };
+                }
+            }
+        }
+        // Identifiers decide when they agree.
+        let mut id_hits: FastMap<u32, (String, String)> = FastMap::default();
+        for (kind, value) in &q.identifiers {
+            for r in self.lookup_identifier(kind, value) {
+                let rec = &self.records[r];
+                if !self.allowed(rec, q, opts) {
+                    continue;
+                }
+                id_hits.entry(r as u32).or_insert((kind.as_str().to_string(), value.clone()));
+                best.entry(r as u32).or_insert(Best { score: 0.0, name: u32::MAX, qname: 0 });
+            }
+        }
+        let q_countries: Vec<String> = q
+            .countries
+            .iter()
+            .filter_map(|c| tables().country(c).map(str::to_string))
+            .collect();
+        let mut hits: Vec<(f64, u32, Best, Vec<Qualifier>)> = Vec::with_capacity(best.len());
+        for (rec, b) in best {
+            let r = &self.records[rec as usize];
+            let mut score = b.score.max(0.0) as f64;
+            let mut quals = Vec::new();
+            if let Some((kind, value)) = id_hits.get(&rec) {
+                quals.push(Qualifier {
+                    feature: kind.clone(),
+                    effect: 1.0 - score,
+                    detail: format!("{kind} {value} agrees"),
+                });
+                score = 1.0;
+            } else {
+                for (kind, value) in &q.identifiers {
+                    if matches!(kind, IdKind::Lei | IdKind::Uscc | IdKind::Imo)
+                        && r.identifiers.iter().any(|(k, _)| k == kind)
+                    {
+                        quals.push(Qualifier {
+                            feature: "identifier_mismatch".into(),
+                            effect: -0.15,
+                            detail: format!("{} {value} differs from the listed one", kind.as_str()),
+                        });
+                        score -= 0.15;
+                        break;
+                    }
+                }
+                if !q_countries.is_empty()
+                    && !r.countries.is_empty()
+                    && !q_countries.iter().any(|c| r.countries.contains(c))
+                {
+                    quals.push(Qualifier {
+                        feature: "country_mismatch".into(),
+                        effect: -0.1,
+                        detail: format!("{} vs {}", q_countries.join(","), r.countries.join(",")),
+                    });
+                    score -= 0.1;
+                }
+                if !q.birth_dates.is_empty()
+                    && !r.birth_dates.is_empty()
+                    && !q.birth_dates.iter().any(|d| r.birth_dates.iter().any(|e| d.compatible(e)))
+                {
+                    quals.push(Qualifier {
+                        feature: "birth_date_mismatch".into(),
+                        effect: -0.15,
+                        detail: format!(
+                            "{} vs {}",
+                            q.birth_dates.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
+                            r.birth_dates.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")
+                        ),
+                    });
+                    score -= 0.15;
+                }
+            }
+            let score = score.clamp(0.0, 1.0);
+            if score >= opts.threshold {
+                hits.push((score, rec, b, quals));
+            }
+        }
+        hits.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.2.score.total_cmp(&a.2.score))
+                .then_with(|| self.records[a.1 as usize].id.cmp(&self.records[b.1 as usize].id))
+        });
+        hits.truncate(opts.limit);
+        hits.into_iter()
+            .map(|(score, rec, b, quals)| {
+                let r = &self.records[rec as usize];
+                let (matched_name, m, qname) = if b.name == u32::MAX {
+                    (r.caption().to_string(), NameMatch::default(), q.names.first().cloned().unwrap_or_default())
+                } else {
+                    let n = &self.names[b.name as usize];
+                    let qa = &qas[b.qname as usize];
+                    let m = compare(&qa.toks[..], &self.name_view(b.name), person, true);
+                    (r.names[n.name as usize].0.clone(), m, q.names[b.qname as usize].clone())
+                };
+                Hit {
+                    record: rec as usize,
+                    id: r.id.clone(),
+                    score,
+                    explanation: Explanation {
+                        query_name: qname,
+                        candidate_name: matched_name.clone(),
+                        name_score: m.score as f64,
+                        parts: m.parts,
+                        unmatched_query: m.unmatched_query,
+                        unmatched_candidate: m.unmatched_candidate,
+                        qualifiers: quals,
+                    },
+                    matched_name,
+                }
+            })
+            .collect()
+    }
+}
