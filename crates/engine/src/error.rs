@@ -13,6 +13,8 @@ pub enum EngineError {
     UnknownList(String),
     #[error("list '{0}' has no version matching {1}")]
     NoSuchVersion(String, String),
+    #[error("audit trail: {0}")]
+    Audit(String),
     #[error("update failed: {0}")]
     Update(String),
     #[error("an internal lock was poisoned by a panic in another thread")]

@@ -12,6 +12,7 @@
 pub mod bundled;
 mod error;
 mod snapshot;
+pub mod trail;
 pub mod update;
 
 use std::collections::HashMap;

@@ -126,7 +126,9 @@ impl LawBook {
                     continue;
                 }
                 let key = normalize_name(&n.value);
-                if key.is_empty() {
+                // Abbreviations (`SMIC`, `CNOOC`) do not identify a party:
+                // `CNOOC Limited` is not `China National Offshore Oil Corp. (CNOOC)`.
+                if key.is_empty() || (n.kind != NameKind::Primary && is_abbreviation(&key)) {
                     continue;
                 }
                 let slot = self.by_name.entry(key).or_default();
@@ -154,7 +156,9 @@ impl LawBook {
 
     /// The program governing a designation, if any.
     pub fn program_for(&self, d: &Designation) -> Option<&Program> {
-        self.programs.iter().find(|p| p.governs(&d.list, &d.program))
+        self.programs
+            .iter()
+            .find(|p| p.governs(&d.list, &d.program))
     }
 
     /// All entities (including the programs' supplementary listings).
@@ -173,7 +177,10 @@ impl LawBook {
     }
 
     /// The events that name an entity.
-    pub fn events_for<'a>(&'a self, id: &EntityId) -> impl Iterator<Item = &'a LifecycleEvent> + 'a {
+    pub fn events_for<'a>(
+        &'a self,
+        id: &EntityId,
+    ) -> impl Iterator<Item = &'a LifecycleEvent> + 'a {
         self.events_by_entity
             .get(id)
             .into_iter()
@@ -241,9 +248,24 @@ pub(crate) fn norm_ticker(s: &str) -> String {
     }
 }
 
+fn is_abbreviation(key: &str) -> bool {
+    !key.contains(' ') && key.chars().count() <= 5
+}
+
 const LEGAL_FORMS: &[&str] = &[
-    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "plc", "llc",
-    "the", "sa", "ag",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "plc",
+    "llc",
+    "the",
+    "sa",
+    "ag",
 ];
 
 /// A company name reduced for exact comparison: lower case, a trailing
@@ -293,6 +315,12 @@ mod tests {
             normalize_name("China National Offshore Oil Corp. (CNOOC)"),
             normalize_name("CNOOC Limited")
         );
+    }
+
+    #[test]
+    fn book_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<LawBook>();
     }
 
     #[test]

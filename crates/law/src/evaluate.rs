@@ -106,11 +106,7 @@ struct Clocks {
     relisting: Option<EventRef>,
 }
 
-fn clocks(
-    inv: &InvestmentRules,
-    d: &Designation,
-    relisting: Option<&LifecycleEvent>,
-) -> Clocks {
+fn clocks(inv: &InvestmentRules, d: &Designation, relisting: Option<&LifecycleEvent>) -> Clocks {
     let base = match relisting {
         Some(ev) => Some(ev.at.date),
         None => d.listed_on,
@@ -131,7 +127,7 @@ fn clocks(
     let published_eff = d
         .effective
         .as_ref()
-        .map(|z| zoned_boundary(z, &inv.effective_clock.zones_for(z)));
+        .map(|z| inv.effective_clock.published(z));
     let (effective, effective_basis) = match (published_eff, &derived_eff, annex) {
         (Some(p), Some(dv), _) if relisting.is_some() && p.latest() < dv.earliest() => (
             dv.clone(),
@@ -141,7 +137,7 @@ fn clocks(
                 base.map(|b| b.to_string()).unwrap_or_default()
             ),
         ),
-        (Some(p), _, _) => (p, "as published with the listing".to_string()),
+        (Some(p), _, _) => (p, published_basis(relisting)),
         (None, _, Some(a)) => (a.effective.boundary(), a.citation.clone()),
         (None, Some(dv), None) => (
             dv.clone(),
@@ -159,7 +155,7 @@ fn clocks(
     let published_div = d
         .divestment_until
         .as_ref()
-        .map(|z| zoned_boundary(z, &inv.divestment_clock.zones_for(z)));
+        .map(|z| inv.divestment_clock.published(z));
     let (divestment, divestment_basis) = match (published_div, &derived_div, annex) {
         (Some(p), Some(dv), _) if relisting.is_some() && p.latest() < dv.earliest() => (
             dv.clone(),
@@ -169,7 +165,7 @@ fn clocks(
                 base.map(|b| b.to_string()).unwrap_or_default()
             ),
         ),
-        (Some(p), _, _) => (p, "as published with the listing".to_string()),
+        (Some(p), _, _) => (p, published_basis(relisting)),
         (None, _, Some(a)) => (a.divestment_until.boundary(), a.citation.clone()),
         (None, Some(dv), None) => (
             dv.clone(),
@@ -194,14 +190,25 @@ fn clocks(
     }
 }
 
+fn published_basis(relisting: Option<&LifecycleEvent>) -> String {
+    match relisting {
+        Some(ev) => format!(
+            "as published; the clock runs from the corrected re-listing of {}",
+            ev.at.date
+        ),
+        None => "as published with the listing".to_string(),
+    }
+}
+
 impl crate::program::Clock {
-    /// The zone readings to add to a published time: the clock's own when
-    /// the published time has the clock's time of day (or none).
-    fn zones_for(&self, z: &ZonedTime) -> Vec<crate::ZoneReading> {
+    /// The boundary of a date a source publishes for this clock: a date
+    /// alone takes the clock's time of day and zone readings; a date with
+    /// the clock's time adds the clock's readings to those of its label.
+    fn published(&self, z: &ZonedTime) -> Boundary {
         match z.time {
-            None => Vec::new(),
-            Some(t) if t == self.time => self.zones.clone(),
-            Some(_) => Vec::new(),
+            None => self.on(z.date),
+            Some(t) if t == self.time => zoned_boundary(z, &self.zones),
+            Some(_) => zoned_boundary(z, &[]),
         }
     }
 }
@@ -279,21 +286,15 @@ pub(crate) fn evaluate(
     let relisting = match p.kind {
         ProgramKind::InvestmentBan => {
             let evs = entity_events(book, entity, p, d, EventKind::Relisting);
-            evs.into_iter()
-                .rev()
-                .find(|e| {
-                    d.listed_on.is_none_or(|l| l <= e.at.date)
-                        && d.ended_on.is_none_or(|x| x > e.at.date)
-                        && e.at.date <= crate::time::eastern_date(q.t)
-                })
-                .filter(|e| d.listed_on.is_none_or(|l| l < e.at.date))
+            evs.into_iter().rev().find(|e| {
+                d.listed_on.is_none_or(|l| l <= e.at.date)
+                    && d.ended_on.is_none_or(|x| x > e.at.date)
+                    && e.at.date <= crate::time::eastern_date(q.t)
+            })
         }
         _ => None,
     };
-    let clocks = p
-        .investment
-        .as_ref()
-        .map(|inv| clocks(inv, d, relisting));
+    let clocks = p.investment.as_ref().map(|inv| clocks(inv, d, relisting));
     if let Some(c) = &clocks {
         dates.listed = c.listed_on.map(|l| l.to_string());
         dates.effective = Some(format!("{} ({})", c.effective, c.effective_basis));
@@ -309,9 +310,29 @@ pub(crate) fn evaluate(
         ));
     }
 
-    let conservative = decide(book, entity, d, p, tie, q, clocks.as_ref(), Mode::Conservative, &mut ambiguous);
+    let conservative = decide(
+        book,
+        entity,
+        d,
+        p,
+        tie,
+        q,
+        clocks.as_ref(),
+        Mode::Conservative,
+        &mut ambiguous,
+    );
     let mut scratch = Vec::new();
-    let lenient = decide(book, entity, d, p, tie, q, clocks.as_ref(), Mode::Lenient, &mut scratch);
+    let lenient = decide(
+        book,
+        entity,
+        d,
+        p,
+        tie,
+        q,
+        clocks.as_ref(),
+        Mode::Lenient,
+        &mut scratch,
+    );
     let alternative = (lenient.outcome != conservative.outcome).then(|| Alternative {
         reading: describe_readings(&ambiguous, q.t, &lenient.rule),
         outcome: lenient.outcome,
@@ -333,7 +354,11 @@ pub(crate) fn evaluate(
     }
 }
 
-fn describe_readings(ambiguous: &[(String, Boundary)], t: DateTime<Utc>, lenient_rule: &str) -> String {
+fn describe_readings(
+    ambiguous: &[(String, Boundary)],
+    t: DateTime<Utc>,
+    lenient_rule: &str,
+) -> String {
     let parts: Vec<String> = ambiguous
         .iter()
         .filter(|(_, b)| b.straddles(t))
@@ -383,8 +408,13 @@ fn decide(
                 .collect();
             return Verdict::new(
                 Outcome::NotCovered,
-                format!("the {} regime ended on {}: no prohibition remains under it", p.id, end.date),
-                p.ends_citation.clone().unwrap_or_else(|| p.citation.clone()),
+                format!(
+                    "the {} regime ended on {}: no prohibition remains under it",
+                    p.id, end.date
+                ),
+                p.ends_citation
+                    .clone()
+                    .unwrap_or_else(|| p.citation.clone()),
             )
             .with_events(events);
         }
@@ -397,7 +427,10 @@ fn decide(
         if t >= late(&b, mode) {
             return Verdict::new(
                 Outcome::NotCovered,
-                format!("designation vacated on {} ({}): treated as never made", ev.at.date, ev.title),
+                format!(
+                    "designation vacated on {} ({}): treated as never made",
+                    ev.at.date, ev.title
+                ),
                 ev.source.clone(),
             )
             .with_events(vec![event_ref(ev)]);
@@ -409,12 +442,13 @@ fn decide(
         let b = Boundary::at(end, None, &[]);
         note(&format!("the removal on {end}"), &b);
         if t >= late(&b, mode) {
-            let mut events: Vec<EventRef> = [EventKind::Removal, EventKind::Relisting, EventKind::Vacatur]
-                .into_iter()
-                .flat_map(|k| entity_events(book, entity, p, d, k))
-                .filter(|e| e.at.date == end)
-                .map(event_ref)
-                .collect();
+            let mut events: Vec<EventRef> =
+                [EventKind::Removal, EventKind::Relisting, EventKind::Vacatur]
+                    .into_iter()
+                    .flat_map(|k| entity_events(book, entity, p, d, k))
+                    .filter(|e| e.at.date == end)
+                    .map(event_ref)
+                    .collect();
             events.dedup_by(|a, b| a.id == b.id);
             return Verdict::new(
                 Outcome::NotCovered,
@@ -494,7 +528,11 @@ fn decide(
         }
         ProgramKind::InvestmentBan => {
             let (Some(inv), Some(c)) = (p.investment.as_ref(), clocks) else {
-                return Verdict::new(Outcome::NotCovered, "program has no investment rules", p.citation.clone());
+                return Verdict::new(
+                    Outcome::NotCovered,
+                    "program has no investment rules",
+                    p.citation.clone(),
+                );
             };
             investment(book, entity, d, p, inv, c, tie, q, mode, &mut note)
         }
@@ -588,7 +626,10 @@ fn investment(
                 .with_events(events);
             }
         }
-        prefix = format!("close-match name ({}), no general licence in force: ", tie.basis.describe());
+        prefix = format!(
+            "close-match name ({}), no general licence in force: ",
+            tie.basis.describe()
+        );
     }
 
     if !q.us_person {
@@ -677,5 +718,83 @@ fn investment(
                 .with_events(relisting)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::Clock;
+    use crate::ZoneReading;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        crate::parse_instant(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn conservative_reading_starts_restrictions_early_and_ends_them_late() {
+        let eff = Boundary::at(
+            "2022-02-08".parse().unwrap(),
+            Some("00:01".parse().unwrap()),
+            &[ZoneReading::Edt, ZoneReading::Et],
+        );
+        assert_eq!(
+            eastern(early(&eff, Mode::Conservative)),
+            "2022-02-07 23:01:00 EST"
+        );
+        assert_eq!(
+            eastern(early(&eff, Mode::Lenient)),
+            "2022-02-08 00:01:00 EST"
+        );
+        let end = Boundary::at("2021-06-03".parse().unwrap(), None, &[]);
+        assert_eq!(
+            eastern(late(&end, Mode::Conservative)),
+            "2021-06-04 00:00:00 EDT"
+        );
+        assert_eq!(
+            eastern(late(&end, Mode::Lenient)),
+            "2021-06-03 00:00:00 EDT"
+        );
+    }
+
+    #[test]
+    fn prohibition_is_inclusive_and_divestment_exclusive_to_the_second() {
+        let clock = Clock {
+            time: "00:01".parse().unwrap(),
+            zones: vec![ZoneReading::Edt, ZoneReading::Et],
+        };
+        let start = clock.on("2021-08-02".parse().unwrap());
+        let close = clock.on("2022-06-03".parse().unwrap());
+        for mode in [Mode::Conservative, Mode::Lenient] {
+            assert!(t("2021-08-02 00:00:59") < early(&start, mode));
+            assert!(t("2021-08-02 00:01:00") >= early(&start, mode));
+            assert!(t("2022-06-03 00:00:59") < early(&close, mode));
+            assert!(t("2022-06-03 00:01:00") >= early(&close, mode));
+        }
+    }
+
+    #[test]
+    fn published_dates_take_the_clock_time_and_readings() {
+        let clock = Clock {
+            time: "09:30".parse().unwrap(),
+            zones: vec![ZoneReading::Est, ZoneReading::Et],
+        };
+        let date_only = ZonedTime::date("2021-03-15".parse().unwrap());
+        let b = clock.published(&date_only);
+        assert_eq!(eastern(b.earliest()), "2021-03-15 09:30:00 EDT");
+        assert_eq!(eastern(b.latest()), "2021-03-15 10:30:00 EDT");
+        let labelled = ZonedTime::at(
+            "2021-03-15".parse().unwrap(),
+            "09:30".parse().unwrap(),
+            "ET (if the EO wording is EST, this is 10:30 EDT)",
+        );
+        let l = clock.published(&labelled);
+        assert_eq!((l.earliest(), l.latest()), (b.earliest(), b.latest()));
+        let other_time = ZonedTime::at(
+            "2021-03-15".parse().unwrap(),
+            "12:00".parse().unwrap(),
+            "EDT",
+        );
+        assert!(!clock.published(&other_time).is_ambiguous());
     }
 }

@@ -36,7 +36,12 @@ pub fn parse_positions_csv(file: &str, bytes: &[u8]) -> Result<Vec<Position>, La
     table.for_each(|row| {
         n += 1;
         let isin = row.isin("isin")?;
-        let ticker = row.get("ticker").map(|t| (t.to_uppercase(), row.get("market").map(|m| m.to_uppercase())));
+        let ticker = row.get("ticker").map(|t| {
+            (
+                t.to_uppercase(),
+                row.get("market").map(|m| m.to_uppercase()),
+            )
+        });
         let name = row.get("name");
         if isin.is_none() && ticker.is_none() && name.is_none() {
             return Err(row.err("isin", "a position needs an isin, a ticker or a name"));
@@ -51,13 +56,13 @@ pub fn parse_positions_csv(file: &str, bytes: &[u8]) -> Result<Vec<Position>, La
                     .ok_or_else(|| row.err("quantity", format!("not a number: '{q}'")))?,
             ),
         };
-        let held_since = match row.get("held_since") {
-            None => None,
-            Some(h) => Some(
-                NaiveDate::parse_from_str(&h, "%Y-%m-%d")
-                    .map_err(|_| row.err("held_since", format!("expected YYYY-MM-DD, got '{h}'")))?,
-            ),
-        };
+        let held_since =
+            match row.get("held_since") {
+                None => None,
+                Some(h) => Some(NaiveDate::parse_from_str(&h, "%Y-%m-%d").map_err(|_| {
+                    row.err("held_since", format!("expected YYYY-MM-DD, got '{h}'"))
+                })?),
+            };
         out.push(Position {
             id: row.get("position_id").unwrap_or_else(|| n.to_string()),
             security: SecurityRef { isin, ticker, name },
@@ -94,7 +99,10 @@ impl PositionResult {
 
     /// The most restrictive outcome over the three sides.
     pub fn worst(&self) -> Outcome {
-        self.buy.outcome.max(self.sell.outcome).max(self.hold.outcome)
+        self.buy
+            .outcome
+            .max(self.sell.outcome)
+            .max(self.hold.outcome)
     }
 
     /// The reason in one line: the rule of the most restrictive finding of
@@ -221,17 +229,27 @@ mod tests {
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].quantity, Some(1000.0));
         assert_eq!(p[1].id, "2");
-        assert_eq!(p[1].security.ticker, Some(("941".into(), Some("HK".into()))));
+        assert_eq!(
+            p[1].security.ticker,
+            Some(("941".into(), Some("HK".into())))
+        );
         assert_eq!(p[2].security.name.as_deref(), Some("Xiaomi Corp"));
     }
 
     #[test]
     fn positions_csv_errors() {
         let bad_date = "position_id,isin,held_since\nP1,US16941M1099,01/05/2020\n";
-        let e = parse_positions_csv("b.csv", bad_date.as_bytes()).unwrap_err().to_string();
-        assert!(e.contains("b.csv") && e.contains("line 2") && e.contains("held_since"), "{e}");
+        let e = parse_positions_csv("b.csv", bad_date.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("b.csv") && e.contains("line 2") && e.contains("held_since"),
+            "{e}"
+        );
         let empty = "position_id,isin,name\nP1,,\n";
-        let e = parse_positions_csv("b.csv", empty.as_bytes()).unwrap_err().to_string();
+        let e = parse_positions_csv("b.csv", empty.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("needs an isin"), "{e}");
     }
 }

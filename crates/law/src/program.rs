@@ -292,12 +292,22 @@ fn validate(programs: &[Program]) -> Result<(), LawError> {
         if !ids.insert(p.id.as_str()) {
             return Err(bad(&p.id, "declared twice".into()));
         }
-        if p.keys.is_empty() || p.keys.iter().any(|k| k.list.is_empty() || k.tags.is_empty()) {
-            return Err(bad(&p.id, "needs at least one key with a list and tags".into()));
+        if p.keys.is_empty()
+            || p.keys
+                .iter()
+                .any(|k| k.list.is_empty() || k.tags.is_empty())
+        {
+            return Err(bad(
+                &p.id,
+                "needs at least one key with a list and tags".into(),
+            ));
         }
         match (p.kind, &p.investment) {
             (ProgramKind::InvestmentBan, None) => {
-                return Err(bad(&p.id, "an investment ban needs 'investment' rules".into()))
+                return Err(bad(
+                    &p.id,
+                    "an investment ban needs 'investment' rules".into(),
+                ))
             }
             (ProgramKind::InvestmentBan, Some(inv)) => validate_investment(&p.id, inv)?,
             (_, Some(_)) => {
@@ -309,27 +319,42 @@ fn validate(programs: &[Program]) -> Result<(), LawError> {
             (_, None) => {}
         }
         if p.kind != ProgramKind::Procurement && !p.procurement.is_empty() {
-            return Err(bad(&p.id, "'procurement' steps on a non-procurement program".into()));
+            return Err(bad(
+                &p.id,
+                "'procurement' steps on a non-procurement program".into(),
+            ));
         }
         if let Some(cm) = &p.close_match {
             for l in &cm.licences {
                 if l.expires.boundary().earliest() <= l.issued.boundary().latest() {
-                    return Err(bad(&p.id, format!("licence {} expires before it is issued", l.id)));
+                    return Err(bad(
+                        &p.id,
+                        format!("licence {} expires before it is issued", l.id),
+                    ));
                 }
             }
         }
         for s in &p.supplementary_listings {
             if s.name.trim().is_empty() || s.key.trim().is_empty() {
-                return Err(bad(&p.id, "supplementary listing without name or key".into()));
+                return Err(bad(
+                    &p.id,
+                    "supplementary listing without name or key".into(),
+                ));
             }
             if !p.governs(&s.list, &p.id) {
                 return Err(bad(
                     &p.id,
-                    format!("supplementary listing '{}' is on a list the program does not govern", s.name),
+                    format!(
+                        "supplementary listing '{}' is on a list the program does not govern",
+                        s.name
+                    ),
                 ));
             }
             if s.ended_on.is_some_and(|e| e < s.listed_on) {
-                return Err(bad(&p.id, format!("listing '{}' ends before it starts", s.name)));
+                return Err(bad(
+                    &p.id,
+                    format!("listing '{}' ends before it starts", s.name),
+                ));
             }
         }
     }
@@ -348,7 +373,9 @@ fn validate_investment(id: &str, inv: &InvestmentRules) -> Result<(), LawError> 
     }
     if let Some(a) = &inv.annex {
         if a.divestment_until.boundary().earliest() <= a.effective.boundary().latest() {
-            return Err(bad("annex divestment deadline is not after the annex effective time"));
+            return Err(bad(
+                "annex divestment deadline is not after the annex effective time",
+            ));
         }
     }
     Ok(())
@@ -371,7 +398,10 @@ mod tests {
 
     #[test]
     fn bad_files_are_typed_errors() {
-        assert!(matches!(parse_programs("{"), Err(LawError::Programs { .. })));
+        assert!(matches!(
+            parse_programs("{"),
+            Err(LawError::Programs { .. })
+        ));
         let dup = BUNDLED_PROGRAMS.replace("\"id\": \"SDN\"", "\"id\": \"1260H\"");
         let err = parse_programs(&dup).unwrap_err().to_string();
         assert!(err.contains("declared twice"), "{err}");
@@ -379,7 +409,11 @@ mod tests {
         assert!(parse_programs(&zone).is_err());
         let unknown = BUNDLED_PROGRAMS.replacen("\"title\"", "\"tittle\"", 1);
         assert!(parse_programs(&unknown).is_err());
-        let no_rules = BUNDLED_PROGRAMS.replacen("\"kind\": \"procurement\"", "\"kind\": \"investment_ban\"", 1);
+        let no_rules = BUNDLED_PROGRAMS.replacen(
+            "\"kind\": \"procurement\"",
+            "\"kind\": \"investment_ban\"",
+            1,
+        );
         let err = parse_programs(&no_rules).unwrap_err().to_string();
         assert!(err.contains("needs 'investment'"), "{err}");
     }

@@ -68,8 +68,14 @@ pub fn to_csv(r: &PortfolioReport) -> Result<String, RenderError> {
         w.write_record([
             p.position.id.as_str(),
             &p.position.security.to_string(),
-            &p.position.quantity.map(|q| q.to_string()).unwrap_or_default(),
-            &p.position.held_since.map(|d| d.to_string()).unwrap_or_default(),
+            &p.position
+                .quantity
+                .map(|q| q.to_string())
+                .unwrap_or_default(),
+            &p.position
+                .held_since
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             &r.at_eastern,
             p.buy.outcome.as_str(),
             p.sell.outcome.as_str(),
@@ -92,8 +98,11 @@ pub fn to_json(r: &PortfolioReport, ctx: &ReportContext) -> Result<String, Rende
         context: &'a ReportContext,
         report: &'a PortfolioReport,
     }
-    serde_json::to_string_pretty(&Doc { context: ctx, report: r })
-        .map_err(|e| RenderError(e.to_string()))
+    serde_json::to_string_pretty(&Doc {
+        context: ctx,
+        report: r,
+    })
+    .map_err(|e| RenderError(e.to_string()))
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -113,7 +122,11 @@ pub fn escape_html(s: &str) -> String {
 }
 
 fn badge(o: Outcome) -> String {
-    format!("<span class=\"o {}\">{}</span>", o.as_str(), o.as_str().replace('_', " "))
+    format!(
+        "<span class=\"o {}\">{}</span>",
+        o.as_str(),
+        o.as_str().replace('_', " ")
+    )
 }
 
 const CSS: &str = "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#111}\
@@ -143,7 +156,12 @@ pub fn to_html(r: &PortfolioReport, ctx: &ReportContext) -> String {
         e(title)
     );
     let _ = write!(h, "<h1>{}</h1>\n<dl>", e(title));
-    let _ = write!(h, "<dt>Instant screened</dt><dd>{} (input {})</dd>", e(&r.at_eastern), e(&r.at_input));
+    let _ = write!(
+        h,
+        "<dt>Instant screened</dt><dd>{} (input {})</dd>",
+        e(&r.at_eastern),
+        e(&r.at_input)
+    );
     if !ctx.generated_at.is_empty() {
         let _ = write!(h, "<dt>Generated</dt><dd>{}</dd>", e(&ctx.generated_at));
     }
@@ -191,7 +209,12 @@ Where the law is unsettled the conservative outcome is given and the alternative
     h.push_str("</table>\n<h2>Summary by program (buy side)</h2><table><tr><th>Program</th><th>Positions by outcome</th></tr>");
     for (program, counts) in &r.summary.by_program {
         let c: Vec<String> = counts.iter().map(|(o, n)| format!("{o}: {n}")).collect();
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>", e(program), e(&c.join(", ")));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            e(program),
+            e(&c.join(", "))
+        );
     }
     h.push_str("</table>\n<h2>Positions</h2><table><tr><th>Position</th><th>Security</th><th>Quantity</th><th>Buy</th><th>Sell</th><th>Hold</th><th>Reason</th></tr>");
     for p in &r.positions {
@@ -208,7 +231,11 @@ Where the law is unsettled the conservative outcome is given and the alternative
         );
     }
     h.push_str("</table>\n<h2>Findings</h2>\n");
-    for p in r.positions.iter().filter(|p| !p.buy.findings.is_empty() || !p.sell.findings.is_empty()) {
+    for p in r
+        .positions
+        .iter()
+        .filter(|p| !p.buy.findings.is_empty() || !p.sell.findings.is_empty())
+    {
         let _ = write!(
             h,
             "<div class=\"pos\"><h3>{} &mdash; {}</h3>",
@@ -219,7 +246,12 @@ Where the law is unsettled the conservative outcome is given and the alternative
             let d = p.decision(side);
             let _ = write!(h, "<p><b>{}</b>: {}", side.as_str(), badge(d.outcome));
             if let Some(a) = &d.alternative {
-                let _ = write!(h, " <span class=\"small\">(alternative reading: {} &mdash; {})</span>", badge(a.outcome), e(&a.reading));
+                let _ = write!(
+                    h,
+                    " <span class=\"small\">(alternative reading: {} &mdash; {})</span>",
+                    badge(a.outcome),
+                    e(&a.reading)
+                );
             }
             h.push_str("</p>");
             if d.findings.is_empty() {
@@ -275,6 +307,9 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -65,7 +65,8 @@ impl SecurityRef {
         let symbolish = |w: &str| {
             !w.is_empty()
                 && w.len() <= 8
-                && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.')
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.')
         };
         match words.as_slice() {
             [sym, mkt]
@@ -252,7 +253,11 @@ pub(crate) struct CsvTable<'a> {
 }
 
 impl<'a> CsvTable<'a> {
-    pub(crate) fn open(file: &'a str, bytes: &'a [u8], required: &[&str]) -> Result<Self, LawError> {
+    pub(crate) fn open(
+        file: &'a str,
+        bytes: &'a [u8],
+        required: &[&str],
+    ) -> Result<Self, LawError> {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
@@ -444,7 +449,9 @@ impl SecurityMaster {
             let holding = row
                 .isin("holding_isin")?
                 .ok_or_else(|| row.err("holding_isin", "missing"))?;
-            let raw = row.get("weight").ok_or_else(|| row.err("weight", "missing"))?;
+            let raw = row
+                .get("weight")
+                .ok_or_else(|| row.err("weight", "missing"))?;
             let (num, pct) = match raw.strip_suffix('%') {
                 Some(n) => (n.trim(), true),
                 None => (raw.as_str(), false),
@@ -467,7 +474,11 @@ impl SecurityMaster {
         let percent_funds: Vec<String> = percent_funds.into_iter().map(String::from).collect();
         let n = read.len();
         for (fund, holding, w, _) in read {
-            let weight = if percent_funds.contains(&fund) { w / 100.0 } else { w };
+            let weight = if percent_funds.contains(&fund) {
+                w / 100.0
+            } else {
+                w
+            };
             self.holdings.entry(fund).or_default().push(FundHolding {
                 holding_isin: holding,
                 weight,
@@ -505,6 +516,24 @@ impl SecurityMaster {
             .flatten()
             .map(|&i| &self.instruments[i])
             .collect()
+    }
+
+    /// The single instrument whose ticker (any market) or name equals
+    /// `label`, ignoring case.
+    pub fn by_label(&self, label: &str) -> Option<&Instrument> {
+        let by_ticker = self.by_ticker(label, None);
+        if by_ticker.len() == 1 {
+            return Some(by_ticker[0]);
+        }
+        let mut named = self.instruments.iter().filter(|i| {
+            i.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(label.trim()))
+        });
+        match (named.next(), named.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
     }
 
     /// A fund's holdings, if known.
@@ -612,7 +641,13 @@ pub enum TieBasis {
 impl TieBasis {
     /// True for close (not identifying) name matches.
     pub fn is_close_match(&self) -> bool {
-        matches!(self, TieBasis::Name { close_match: true, .. })
+        matches!(
+            self,
+            TieBasis::Name {
+                close_match: true,
+                ..
+            }
+        )
     }
 
     /// A one-line description.
@@ -627,7 +662,11 @@ impl TieBasis {
                 ..
             } => format!(
                 "{} '{query}' ~ '{matched_name}' (score {score:.2})",
-                if *close_match { "close name match" } else { "name" }
+                if *close_match {
+                    "close name match"
+                } else {
+                    "name"
+                }
             ),
             TieBasis::SameParty {
                 via, matched_name, ..
@@ -678,6 +717,11 @@ pub(crate) fn identify(
             }
         }
     }
+    if instrument.is_none() {
+        if let Some(n) = &sec.name {
+            instrument = sm.by_label(n).cloned();
+        }
+    }
     let mut ties: Vec<IssuerTie> = Vec::new();
     let push = |ties: &mut Vec<IssuerTie>, e: &embargo_model::Entity, basis: TieBasis| {
         if let Some(t) = ties.iter_mut().find(|t| t.entity_id == e.id) {
@@ -707,10 +751,14 @@ pub(crate) fn identify(
     }
     for isin in &isins {
         for e in book.by_identifier(IdKey::Isin, isin) {
-            push(&mut ties, e, TieBasis::Identifier {
-                kind: "isin".into(),
-                value: isin.clone(),
-            });
+            push(
+                &mut ties,
+                e,
+                TieBasis::Identifier {
+                    kind: "isin".into(),
+                    value: isin.clone(),
+                },
+            );
         }
     }
     let mut tickers: Vec<(String, Option<String>)> = sec.ticker.iter().cloned().collect();
@@ -725,13 +773,17 @@ pub(crate) fn identify(
             None => book.by_identifier(IdKey::TickerAnyMarket, sym),
         };
         for e in found {
-            push(&mut ties, e, TieBasis::Identifier {
-                kind: "ticker".into(),
-                value: match mkt {
-                    Some(m) => format!("{sym} {m}"),
-                    None => sym.clone(),
+            push(
+                &mut ties,
+                e,
+                TieBasis::Identifier {
+                    kind: "ticker".into(),
+                    value: match mkt {
+                        Some(m) => format!("{sym} {m}"),
+                        None => sym.clone(),
+                    },
                 },
-            });
+            );
         }
     }
     if let Some(inst) = &instrument {
@@ -741,10 +793,14 @@ pub(crate) fn identify(
         ] {
             if let Some(v) = v {
                 for e in book.by_identifier(key, v) {
-                    push(&mut ties, e, TieBasis::Identifier {
-                        kind: kind.into(),
-                        value: v.clone(),
-                    });
+                    push(
+                        &mut ties,
+                        e,
+                        TieBasis::Identifier {
+                            kind: kind.into(),
+                            value: v.clone(),
+                        },
+                    );
                 }
             }
         }
@@ -780,11 +836,12 @@ pub(crate) fn identify(
         let Some(e) = book.entity(&t.entity_id) else {
             continue;
         };
-        for n in e
-            .names
-            .iter()
-            .filter(|n| matches!(n.kind, NameKind::Primary | NameKind::Alias | NameKind::Issuer))
-        {
+        for n in e.names.iter().filter(|n| {
+            matches!(
+                n.kind,
+                NameKind::Primary | NameKind::Alias | NameKind::Issuer
+            )
+        }) {
             for (other, basis) in name_links(book, resolver, &n.value, policy) {
                 if other.id == e.id || basis.is_close_match() {
                     continue;
@@ -797,11 +854,43 @@ pub(crate) fn identify(
                     TieBasis::Name { matched_name, .. } => matched_name.clone(),
                     _ => n.value.clone(),
                 };
-                push(&mut ties, other, TieBasis::SameParty {
-                    via: e.id.clone(),
-                    matched_name: matched,
-                    explanation,
-                });
+                push(
+                    &mut ties,
+                    other,
+                    TieBasis::SameParty {
+                        via: e.id.clone(),
+                        matched_name: matched,
+                        explanation,
+                    },
+                );
+            }
+        }
+    }
+
+    // A corrected re-listing names the same party twice (the misspelled
+    // and the corrected entry).
+    let tied: Vec<EntityId> = ties.iter().map(|t| t.entity_id.clone()).collect();
+    for id in tied {
+        let relistings: Vec<&embargo_model::LifecycleEvent> = book
+            .events_for(&id)
+            .filter(|e| e.kind == embargo_model::EventKind::Relisting)
+            .collect();
+        for ev in relistings {
+            for other in ev.entities.iter().filter(|o| **o != id) {
+                if let Some(e) = book.entity(other) {
+                    push(
+                        &mut ties,
+                        e,
+                        TieBasis::SameParty {
+                            via: id.clone(),
+                            matched_name: e.caption().to_string(),
+                            explanation: format!(
+                                "same party under the corrected re-listing '{}'",
+                                ev.title
+                            ),
+                        },
+                    );
+                }
             }
         }
     }
@@ -835,13 +924,16 @@ fn name_links<'b>(
             .find(|n| normalize_name(&n.value) == normalize_name(name))
             .map(|n| n.value.clone())
             .unwrap_or_else(|| e.caption().to_string());
-        out.push((e, TieBasis::Name {
-            query: name.to_string(),
-            matched_name: matched,
-            score: 1.0,
-            explanation: "names equal after removing case, punctuation and legal forms".into(),
-            close_match: false,
-        }));
+        out.push((
+            e,
+            TieBasis::Name {
+                query: name.to_string(),
+                matched_name: matched,
+                score: 1.0,
+                explanation: "names equal after removing case, punctuation and legal forms".into(),
+                close_match: false,
+            },
+        ));
     }
     for link in resolver.resolve_name(name) {
         if link.score < policy.close_match_threshold {
@@ -854,13 +946,16 @@ fn name_links<'b>(
             continue;
         }
         let exact = normalize_name(&link.matched_name) == normalize_name(name);
-        out.push((e, TieBasis::Name {
-            query: name.to_string(),
-            matched_name: link.matched_name.clone(),
-            score: link.score,
-            explanation: link.explanation.clone(),
-            close_match: !exact && link.score < policy.identity_threshold,
-        }));
+        out.push((
+            e,
+            TieBasis::Name {
+                query: name.to_string(),
+                matched_name: link.matched_name.clone(),
+                score: link.score,
+                explanation: link.explanation.clone(),
+                close_match: !exact && link.score < policy.identity_threshold,
+            },
+        ));
     }
     out
 }
@@ -871,9 +966,18 @@ mod tests {
 
     #[test]
     fn parse_user_input() {
-        assert_eq!(SecurityRef::parse("US16941M1099"), SecurityRef::isin("US16941M1099"));
-        assert_eq!(SecurityRef::parse("941 HK"), SecurityRef::ticker("941", Some("HK")));
-        assert_eq!(SecurityRef::parse("Xiaomi Corp"), SecurityRef::name("Xiaomi Corp"));
+        assert_eq!(
+            SecurityRef::parse("US16941M1099"),
+            SecurityRef::isin("US16941M1099")
+        );
+        assert_eq!(
+            SecurityRef::parse("941 HK"),
+            SecurityRef::ticker("941", Some("HK"))
+        );
+        assert_eq!(
+            SecurityRef::parse("Xiaomi Corp"),
+            SecurityRef::name("Xiaomi Corp")
+        );
         let bare = SecurityRef::parse("LKCO");
         assert_eq!(bare.ticker, Some(("LKCO".into(), None)));
         assert_eq!(bare.name.as_deref(), Some("LKCO"));
@@ -884,31 +988,45 @@ mod tests {
     #[test]
     fn instrument_csv_errors_name_line_and_field() {
         let mut sm = SecurityMaster::new();
-        let csv = "isin,ticker,market,name,type,issuer_name,issuer_lei,issuer_uscc,underlying_isin\n\
+        let csv =
+            "isin,ticker,market,name,type,issuer_name,issuer_lei,issuer_uscc,underlying_isin\n\
                    US16941M1099,CHL,US,China Mobile ADR,adr,China Mobile Ltd,,,\n\
                    US16941M1098,,,Bad,share,,,,\n";
-        let err = sm.load_instruments_csv("sm.csv", csv.as_bytes()).unwrap_err();
+        let err = sm
+            .load_instruments_csv("sm.csv", csv.as_bytes())
+            .unwrap_err();
         match err {
-            LawError::Csv { file, line, field, .. } => {
+            LawError::Csv {
+                file, line, field, ..
+            } => {
                 assert_eq!((file.as_str(), line, field.as_str()), ("sm.csv", 3, "isin"));
             }
             other => panic!("{other:?}"),
         }
         let csv = "isin,type\nUS16941M1099,warrant\n";
-        let err = sm.load_instruments_csv("x.csv", csv.as_bytes()).unwrap_err().to_string();
+        let err = sm
+            .load_instruments_csv("x.csv", csv.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2") && err.contains("type"), "{err}");
     }
 
     #[test]
     fn instruments_and_holdings_load() {
         let mut sm = SecurityMaster::new();
-        let csv = "isin,ticker,market,name,type,issuer_name,issuer_lei,issuer_uscc,underlying_isin\n\
+        let csv =
+            "isin,ticker,market,name,type,issuer_name,issuer_lei,issuer_uscc,underlying_isin\n\
                    US16941M1099,CHL,US,China Mobile ADR,adr,China Mobile Ltd,,,\n\
                    ,CHL240621C30,US,CHL call,option,,,,US16941M1099\n";
-        assert_eq!(sm.load_instruments_csv("sm.csv", csv.as_bytes()).unwrap(), 2);
+        assert_eq!(
+            sm.load_instruments_csv("sm.csv", csv.as_bytes()).unwrap(),
+            2
+        );
         assert_eq!(sm.by_ticker("CHL", Some("US")).len(), 1);
         assert_eq!(
-            sm.by_ticker("CHL240621C30", None)[0].underlying_isin.as_deref(),
+            sm.by_ticker("CHL240621C30", None)[0]
+                .underlying_isin
+                .as_deref(),
             Some("US16941M1099")
         );
         let h = "fund_isin,holding_isin,weight\nUS4642872349,US16941M1099,2.5\nUS4642872349,US0378331005,97.5\n";
@@ -916,7 +1034,10 @@ mod tests {
         let w = sm.holdings("US4642872349").unwrap();
         assert!((w[0].weight - 0.025).abs() < 1e-12);
         let bad = "fund_isin,holding_isin,weight\nUS4642872349,US16941M1099,lots\n";
-        let err = sm.load_holdings_csv("h.csv", bad.as_bytes()).unwrap_err().to_string();
+        let err = sm
+            .load_holdings_csv("h.csv", bad.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("weight") && err.contains("line 2"), "{err}");
     }
 }

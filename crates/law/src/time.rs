@@ -191,12 +191,18 @@ impl Boundary {
 
     /// The earliest reading's instant.
     pub fn earliest(&self) -> DateTime<Utc> {
-        self.readings.first().map(|r| r.at).unwrap_or(DateTime::<Utc>::MIN_UTC)
+        self.readings
+            .first()
+            .map(|r| r.at)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     /// The latest reading's instant.
     pub fn latest(&self) -> DateTime<Utc> {
-        self.readings.last().map(|r| r.at).unwrap_or(DateTime::<Utc>::MIN_UTC)
+        self.readings
+            .last()
+            .map(|r| r.at)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     /// True when the readings give different instants.

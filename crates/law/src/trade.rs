@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::book::LawBook;
 use crate::evaluate::{evaluate, Query};
 use crate::program::ProgramKind;
-use crate::security::{identify, Instrument, IssuerResolver, IssuerTie, SecurityMaster, SecurityRef};
+use crate::security::{
+    identify, Instrument, IssuerResolver, IssuerTie, SecurityMaster, SecurityRef,
+};
 use crate::time::eastern;
 use crate::Policy;
 
@@ -305,6 +307,7 @@ pub fn check_trade_with(
 }
 
 const MAX_DEPTH: usize = 3;
+const UNSETTLED: &str = "Unsettled law";
 
 fn check_at(
     book: &LawBook,
@@ -337,10 +340,10 @@ fn check_at(
         for f in &per_program {
             if let Some(p) = book.program(&f.program) {
                 if p.kind == ProgramKind::Procurement
-                    && entity
-                        .designations
-                        .iter()
-                        .any(|d| p.governs(&d.list, &d.program) && d.active_on(crate::time::eastern_date(q.t)))
+                    && entity.designations.iter().any(|d| {
+                        p.governs(&d.list, &d.program)
+                            && d.active_on(crate::time::eastern_date(q.t))
+                    })
                 {
                     let steps: Vec<String> = p
                         .procurement
@@ -362,14 +365,10 @@ fn check_at(
                     ));
                 }
             }
-            if matches!(
-                f.alternative,
-                Some(Alternative { .. })
-            ) && !notes.iter().any(|n: &String| n.starts_with("Unsettled"))
-            {
-                notes.push(
-                    "Unsettled law: the conservative reading is applied; see the alternative.".into(),
-                );
+            if f.alternative.is_some() && !notes.iter().any(|n| n.starts_with(UNSETTLED)) {
+                notes.push(format!(
+                    "{UNSETTLED}: the conservative reading is applied; see the alternative."
+                ));
             }
         }
         findings.extend(per_program);
@@ -379,7 +378,15 @@ fn check_at(
     if depth < MAX_DEPTH {
         if let Some(inst) = &ident.instrument {
             if let Some(under) = &inst.underlying_isin {
-                let u = check_at(book, sm, resolver, &SecurityRef::isin(under), q, policy, depth + 1);
+                let u = check_at(
+                    book,
+                    sm,
+                    resolver,
+                    &SecurityRef::isin(under),
+                    q,
+                    policy,
+                    depth + 1,
+                );
                 for mut f in u.findings {
                     let reach = book.program(&f.program).map(|p| p.reach.derivatives);
                     f.via = Some(format!(
@@ -388,7 +395,10 @@ fn check_at(
                         f.via.as_ref().map(|v| format!(", {v}")).unwrap_or_default()
                     ));
                     if reach == Some(false) && f.outcome > Outcome::NotCovered {
-                        f.rule = format!("{} does not reach derivatives; underlying: {}", f.program, f.rule);
+                        f.rule = format!(
+                            "{} does not reach derivatives; underlying: {}",
+                            f.program, f.rule
+                        );
                         f.outcome = Outcome::NotCovered;
                         f.alternative = None;
                     } else if let Some(p) = book.program(&f.program) {
@@ -417,7 +427,15 @@ fn check_at(
             let mut exposure = 0.0;
             let mut hold_findings = Vec::new();
             for h in holdings {
-                let u = check_at(book, sm, resolver, &SecurityRef::isin(&h.holding_isin), q, policy, depth + 1);
+                let u = check_at(
+                    book,
+                    sm,
+                    resolver,
+                    &SecurityRef::isin(&h.holding_isin),
+                    q,
+                    policy,
+                    depth + 1,
+                );
                 if u.findings.is_empty() {
                     continue;
                 }
@@ -441,7 +459,10 @@ fn check_at(
             }
             let restricted = exposure > policy.fund_threshold;
             for mut f in hold_findings {
-                let reach = book.program(&f.program).map(|p| p.reach.funds).unwrap_or(false);
+                let reach = book
+                    .program(&f.program)
+                    .map(|p| p.reach.funds)
+                    .unwrap_or(false);
                 if f.outcome.is_restricted() && (!restricted || !reach) {
                     f.rule = if reach {
                         format!(
@@ -508,7 +529,12 @@ fn check_at(
         .unwrap_or(Outcome::NotCovered);
     let lenient = findings
         .iter()
-        .map(|f| f.alternative.as_ref().map(|a| a.outcome).unwrap_or(f.outcome))
+        .map(|f| {
+            f.alternative
+                .as_ref()
+                .map(|a| a.outcome)
+                .unwrap_or(f.outcome)
+        })
         .max()
         .unwrap_or(Outcome::NotCovered);
     let alternative = (lenient != outcome).then(|| Alternative {

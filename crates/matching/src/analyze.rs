@@ -5,9 +5,7 @@
 use pinyin::ToPinyin;
 
 use crate::hash::{key_ns, key_of};
-use crate::tables::{
-    tables, Generic, HanEntry, LegalForm, Tables, NS_BIGRAM, NS_CONCEPT, NS_GROUP, NS_PHON,
-};
+use crate::tables::{tables, Generic, HanEntry, LegalForm, Tables, NS_BIGRAM, NS_CONCEPT, NS_PHON};
 use crate::text::{tokenize, RawTok, Script};
 
 /// Where a token's Latin key comes from.
@@ -65,6 +63,10 @@ pub(crate) struct Tok {
     pub concepts: Box<[(u64, Via)]>,
     pub phon: u64,
     pub weight: f32,
+    /// The weight a token costs when it finds no partner: generic words
+    /// agreeing say little, but a generic word present on one side only
+    /// still tells two names apart.
+    pub miss: f32,
     pub surname: bool,
     /// The token is an initialism listed in the tables.
     pub initialism: bool,
@@ -82,7 +84,16 @@ pub(crate) struct Analyzed {
     pub toks: Vec<Tok>,
     /// Han character bigrams (keys), for partial Han names.
     pub bigrams: Vec<u64>,
-    pub has_digit: bool,
+}
+
+/// True for Roman numerals up to 39 written as a word ("iii", "xiv"), the
+/// numbers of vessels and branches.
+pub(crate) fn is_roman(w: &str) -> bool {
+    const R: [&str; 19] = [
+        "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii", "xiii", "xiv", "xv", "xvi",
+        "xvii", "xviii", "xix", "xx", "xxi", "xxii",
+    ];
+    R.contains(&w)
 }
 
 /// A light English stemmer for plurals.
@@ -160,7 +171,14 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn push(&mut self, norm: &str, surface: &str, origin: Origin, legal: Option<&LegalForm>, surname: bool) {
+    fn push(
+        &mut self,
+        norm: &str,
+        surface: &str,
+        origin: Origin,
+        legal: Option<&LegalForm>,
+        surname: bool,
+    ) {
         if norm.is_empty() {
             return;
         }
@@ -170,7 +188,7 @@ impl Builder<'_> {
         let class = if let Some(lf) = legal {
             concepts.push((lf.concept, Via::Legal));
             Class::Legal
-        } else if norm.bytes().any(|b| b.is_ascii_digit()) {
+        } else if norm.bytes().any(|b| b.is_ascii_digit()) || (!self.person && is_roman(norm)) {
             Class::Digit
         } else if norm.chars().count() == 1 && origin != Origin::Other {
             Class::Initial
@@ -205,7 +223,9 @@ impl Builder<'_> {
                 concepts.push((lf.concept, Via::Legal));
             }
         }
-        let phon = if matches!(origin, Origin::Latin | Origin::Translit | Origin::Pinyin) && class != Class::Digit {
+        let phon = if matches!(origin, Origin::Latin | Origin::Translit | Origin::Pinyin)
+            && class != Class::Digit
+        {
             phonetic(norm).map(|p| key_ns(NS_PHON, &p)).unwrap_or(0)
         } else {
             0
@@ -220,6 +240,7 @@ impl Builder<'_> {
             concepts: concepts.into_boxed_slice(),
             phon,
             weight: 0.0,
+            miss: 0.0,
             surname,
             initialism,
         });
@@ -248,7 +269,8 @@ impl Builder<'_> {
                     let f = &cands[k - 1];
                     if let Some(lf) = t.legal.get(&key_of(f)) {
                         let at_edge = i == 0 || i + k == n;
-                        let next_legal = i + k < n && t.legal.contains_key(&key_of(&run[i + k].norm));
+                        let next_legal =
+                            i + k < n && t.legal.contains_key(&key_of(&run[i + k].norm));
                         if f.len() >= 5 || at_edge || prev_legal || next_legal {
                             found = Some((k, lf));
                             break;
@@ -257,8 +279,16 @@ impl Builder<'_> {
                 }
             }
             if let Some((k, lf)) = found {
-                let norm = run[i..i + k].iter().map(|r| &*r.norm).collect::<Vec<_>>().join(" ");
-                let surface = run[i..i + k].iter().map(|r| &*r.surface).collect::<Vec<_>>().join(" ");
+                let norm = run[i..i + k]
+                    .iter()
+                    .map(|r| &*r.norm)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let surface = run[i..i + k]
+                    .iter()
+                    .map(|r| &*r.surface)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 self.push(&norm, &surface, Origin::Latin, Some(lf), false);
                 prev_legal = true;
                 i += k;
@@ -266,9 +296,17 @@ impl Builder<'_> {
             }
             prev_legal = false;
             let r = &run[i];
-            let origin = if r.script == Script::Translit { Origin::Translit } else { Origin::Latin };
+            let origin = if r.script == Script::Translit {
+                Origin::Translit
+            } else {
+                Origin::Latin
+            };
             let surname = self.person
-                && if surname_from_comma { r.before_comma } else { i + 1 == n && n > 1 };
+                && if surname_from_comma {
+                    r.before_comma
+                } else {
+                    i + 1 == n && n > 1
+                };
             self.push(&r.norm.clone(), &r.surface.clone(), origin, None, surname);
             i += 1;
         }
@@ -414,7 +452,6 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
         }
     }
     Analyzed {
-        has_digit: b.toks.iter().any(|t| t.class == Class::Digit),
         toks: b.toks,
         bigrams,
     }
@@ -432,11 +469,13 @@ pub(crate) fn idf(df: u32, docs: u32) -> f32 {
 /// words, stop words): such a name keeps its full weights, so that no name
 /// is reduced to nothing.
 pub(crate) fn all_light(toks: &[Tok]) -> bool {
-    toks.iter().all(|t| !t.class.distinctive() && t.class != Class::Initial)
+    toks.iter()
+        .all(|t| !t.class.distinctive() && t.class != Class::Initial)
 }
 
-/// The weight of one token from its rarity and class.
-pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) -> f32 {
+/// The weight of one token from its rarity and class, and its cost when
+/// unmatched.
+pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) -> (f32, f32) {
     let docs = df.docs();
     let cap = idf(0, docs);
     let base = idf(df.df(t.key), docs);
@@ -460,18 +499,21 @@ pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) 
             }
         }
     };
+    let miss = w;
     if person && t.surname {
-        w * 1.2
+        (w * 1.2, miss * 1.2)
     } else {
-        w
+        (w, miss)
     }
 }
 
 /// Sets token weights from rarity and class.
 pub(crate) fn assign_weights(toks: &mut [Tok], person: bool, df: &dyn DfSource) {
     let light = all_light(toks);
-    for i in 0..toks.len() {
-        toks[i].weight = tok_weight(&toks[i], person, light, df);
+    for t in toks.iter_mut() {
+        let (w, miss) = tok_weight(t, person, light, df);
+        t.weight = w;
+        t.miss = miss;
     }
 }
 
@@ -490,7 +532,11 @@ mod tests {
     }
 
     fn norms(s: &str, person: bool) -> Vec<String> {
-        analyze(s, person, &Flat).toks.iter().map(|t| t.norm.to_string()).collect()
+        analyze(s, person, &Flat)
+            .toks
+            .iter()
+            .map(|t| t.norm.to_string())
+            .collect()
     }
 
     #[test]

@@ -31,10 +31,31 @@ pub fn at_threshold(pairs: &[(f64, bool)], threshold: f64) -> Metrics {
             (false, true) => fn_ += 1,
         }
     }
-    let precision = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
-    let recall = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
-    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-    Metrics { threshold, tp, fp, tn, fn_, precision, recall, f1 }
+    let precision = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else {
+        0.0
+    };
+    let recall = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else {
+        0.0
+    };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    Metrics {
+        threshold,
+        tp,
+        fp,
+        tn,
+        fn_,
+        precision,
+        recall,
+        f1,
+    }
 }
 
 /// The threshold (among the observed scores) with the best F1.
@@ -79,7 +100,10 @@ pub fn by_group(rows: &[(String, f64, bool)], threshold: f64) -> BTreeMap<String
     for (g, s, m) in rows {
         groups.entry(g.clone()).or_default().push((*s, *m));
     }
-    groups.into_iter().map(|(g, p)| (g, at_threshold(&p, threshold))).collect()
+    groups
+        .into_iter()
+        .map(|(g, p)| (g, at_threshold(&p, threshold)))
+        .collect()
 }
 
 /// Recall@k: the share of queries whose expected answer is at a rank

@@ -110,12 +110,17 @@ impl fmt::Display for Explanation {
                 f.write_str(" ")?;
             }
             first = false;
-            let sep = if p.similarity >= 0.999 && p.query.to_lowercase() == p.candidate.to_lowercase() {
-                '='
-            } else {
-                '~'
-            };
-            write!(f, "{}{}{}({} {:.2})", p.query, sep, p.candidate, p.how, p.weight)?;
+            let sep =
+                if p.similarity >= 0.999 && p.query.to_lowercase() == p.candidate.to_lowercase() {
+                    '='
+                } else {
+                    '~'
+                };
+            write!(
+                f,
+                "{}{}{}({} {:.2})",
+                p.query, sep, p.candidate, p.how, p.weight
+            )?;
         }
         if first {
             f.write_str("no name parts agree")?;

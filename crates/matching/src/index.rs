@@ -6,14 +6,16 @@ use embargo_model::ident::normalize_id;
 use embargo_model::{IdKind, Schema};
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{all_light, analyze, analyze_unweighted, tok_weight, Analyzed, Class, Tok, Via};
+use crate::analyze::{
+    all_light, analyze, analyze_unweighted, tok_weight, Analyzed, Class, Tok, Via,
+};
 use crate::explain::{Explanation, Qualifier};
 use crate::hash::{key_ns, key_of, FastMap, KeyHasher};
 use crate::record::{Query, Record};
+use crate::schemas_compatible;
 use crate::score::{compare, ById, NameMatch};
 use crate::tables::{tables, NS_CONCAT, NS_DELETE, NS_INITIALS};
 use crate::weights::Weights;
-use crate::schemas_compatible;
 
 /// How a search is run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,7 +86,11 @@ pub struct Index {
 
 fn id_key(kind: &IdKind, value: &str) -> u64 {
     let v = match kind {
-        IdKind::Ticker => value.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase(),
+        IdKind::Ticker => value
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase(),
         _ => normalize_id(value),
     };
     key_ns(9, &format!("{}:{}", kind.as_str(), v))
@@ -180,10 +186,13 @@ impl Index {
                 let mut tids = Vec::with_capacity(a.toks.len());
                 for t in &a.toks {
                     seen.insert(t.key);
-                    let ik = key_ns(
-                        10,
-                        &format!("{}\u{1}{}\u{1}{:?}{}{}{}", t.norm, t.surface, t.class, t.surname, light, person),
-                    );
+                    let ik = key_ns(10, &t.norm)
+                        ^ key_ns(11, &t.surface).rotate_left(17)
+                        ^ ((t.class as u64) << 3
+                            | (t.surname as u64) << 1
+                            | light as u64
+                            | (person as u64) << 2)
+                            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
                     let id = *intern.entry(ik).or_insert_with(|| {
                         store.push(t.clone());
                         light_flags.push((person, light));
@@ -199,7 +208,9 @@ impl Index {
                         if t.phon != 0 {
                             push_key(phon_vocab.entry(t.phon).or_default(), t.key);
                         }
-                        deletions(&t.norm, |k| push_key(del_vocab.entry(k).or_default(), t.key));
+                        deletions(&t.norm, |k| {
+                            push_key(del_vocab.entry(k).or_default(), t.key)
+                        });
                     }
                     push_unique(postings.entry(t.key).or_default(), nid);
                 }
@@ -211,7 +222,8 @@ impl Index {
                 }
                 if a.toks.len() <= 8 {
                     for w in a.toks.windows(2) {
-                        if w[0].norm.is_ascii() && w[1].norm.is_ascii() && !w[0].norm.contains(' ') {
+                        if w[0].norm.is_ascii() && w[1].norm.is_ascii() && !w[0].norm.contains(' ')
+                        {
                             let s = format!("{}{}", w[0].norm, w[1].norm);
                             push_unique(aux.entry(key_ns(NS_CONCAT, &s)).or_default(), nid);
                         }
@@ -238,7 +250,7 @@ impl Index {
             }
         }
         for (t, (person, light)) in store.iter_mut().zip(&light_flags) {
-            t.weight = tok_weight(t, *person, *light, &weights);
+            (t.weight, t.miss) = tok_weight(t, *person, *light, &weights);
         }
         for n in names.iter_mut() {
             n.total = n.toks.iter().map(|&i| store[i as usize].weight).sum();
@@ -315,17 +327,17 @@ impl Index {
             }
         }
         if let Some(lists) = &opts.lists {
-            if !lists.iter().any(|l| *l == rec.list) {
+            if !lists.contains(&rec.list) {
                 return false;
             }
         }
-        !opts.exclude_ids.iter().any(|x| *x == rec.id)
+        !opts.exclude_ids.contains(&rec.id)
     }
 
     /// Candidate names for one analysed query name, best pre-scores first.
     fn candidates(&self, qa: &Analyzed, q: &Query, opts: &SearchOptions, k: usize) -> Vec<u32> {
         let mut acc: FastMap<u32, (f32, u32)> = FastMap::default();
-        let big = (self.names.len() / 8).max(2000);
+        let big = (self.names.len() / 64).max(400);
         let light = all_light(&qa.toks);
         let mut lists: Vec<(usize, u32, f32, &Vec<u32>)> = Vec::new();
         for (qi, t) in qa.toks.iter().enumerate().take(28) {
@@ -339,17 +351,17 @@ impl Index {
                     continue;
                 }
                 if let Some(v) = self.concept_vocab.get(c) {
-                    exps.extend(v.iter().take(64).map(|&k| (k, 0.95)));
+                    exps.extend(v.iter().take(32).map(|&k| (k, 0.95)));
                 }
             }
             deletions(&t.norm, |d| {
                 if let Some(v) = self.del_vocab.get(&d) {
-                    exps.extend(v.iter().take(64).map(|&k| (k, 0.8)));
+                    exps.extend(v.iter().take(16).map(|&k| (k, 0.8)));
                 }
             });
             if t.phon != 0 {
                 if let Some(v) = self.phon_vocab.get(&t.phon) {
-                    exps.extend(v.iter().take(64).map(|&k| (k, 0.7)));
+                    exps.extend(v.iter().take(16).map(|&k| (k, 0.7)));
                 }
             }
             if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, &t.norm)) {
@@ -450,8 +462,12 @@ impl Index {
     /// then by identifiers, country and birth date.
     pub fn search(&self, q: &Query, opts: &SearchOptions) -> Vec<Hit> {
         let person = q.schema == Some(Schema::Person);
-        let k = (opts.limit * 4).max(48);
-        let qas: Vec<Analyzed> = q.names.iter().map(|n| analyze(n, person, &self.weights)).collect();
+        let k = (opts.limit * 3).max(32);
+        let qas: Vec<Analyzed> = q
+            .names
+            .iter()
+            .map(|n| analyze(n, person, &self.weights))
+            .collect();
         let mut best: FastMap<u32, Best> = FastMap::default();
         for (qn, qa) in qas.iter().enumerate() {
             if qa.toks.is_empty() {
@@ -460,9 +476,17 @@ impl Index {
             for nid in self.candidates(qa, q, opts, k) {
                 let m = compare(&qa.toks[..], &self.name_view(nid), person, false);
                 let rec = self.names[nid as usize].record;
-                let e = best.entry(rec).or_insert(Best { score: -1.0, name: nid, qname: qn as u16 });
+                let e = best.entry(rec).or_insert(Best {
+                    score: -1.0,
+                    name: nid,
+                    qname: qn as u16,
+                });
                 if m.score > e.score {
-                    *e = Best { score: m.score, name: nid, qname: qn as u16 };
+                    *e = Best {
+                        score: m.score,
+                        name: nid,
+                        qname: qn as u16,
+                    };
                 }
             }
         }
@@ -474,8 +498,14 @@ impl Index {
                 if !self.allowed(rec, q, opts) {
                     continue;
                 }
-                id_hits.entry(r as u32).or_insert((kind.as_str().to_string(), value.clone()));
-                best.entry(r as u32).or_insert(Best { score: 0.0, name: u32::MAX, qname: 0 });
+                id_hits
+                    .entry(r as u32)
+                    .or_insert((kind.as_str().to_string(), value.clone()));
+                best.entry(r as u32).or_insert(Best {
+                    score: 0.0,
+                    name: u32::MAX,
+                    qname: 0,
+                });
             }
         }
         let q_countries: Vec<String> = q
@@ -503,7 +533,10 @@ impl Index {
                         quals.push(Qualifier {
                             feature: "identifier_mismatch".into(),
                             effect: -0.15,
-                            detail: format!("{} {value} differs from the listed one", kind.as_str()),
+                            detail: format!(
+                                "{} {value} differs from the listed one",
+                                kind.as_str()
+                            ),
                         });
                         score -= 0.15;
                         break;
@@ -522,15 +555,26 @@ impl Index {
                 }
                 if !q.birth_dates.is_empty()
                     && !r.birth_dates.is_empty()
-                    && !q.birth_dates.iter().any(|d| r.birth_dates.iter().any(|e| d.compatible(e)))
+                    && !q
+                        .birth_dates
+                        .iter()
+                        .any(|d| r.birth_dates.iter().any(|e| d.compatible(e)))
                 {
                     quals.push(Qualifier {
                         feature: "birth_date_mismatch".into(),
                         effect: -0.15,
                         detail: format!(
                             "{} vs {}",
-                            q.birth_dates.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
-                            r.birth_dates.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")
+                            q.birth_dates
+                                .iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            r.birth_dates
+                                .iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(",")
                         ),
                     });
                     score -= 0.15;
@@ -544,19 +588,31 @@ impl Index {
         hits.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
                 .then(b.2.score.total_cmp(&a.2.score))
-                .then_with(|| self.records[a.1 as usize].id.cmp(&self.records[b.1 as usize].id))
+                .then_with(|| {
+                    self.records[a.1 as usize]
+                        .id
+                        .cmp(&self.records[b.1 as usize].id)
+                })
         });
         hits.truncate(opts.limit);
         hits.into_iter()
             .map(|(score, rec, b, quals)| {
                 let r = &self.records[rec as usize];
                 let (matched_name, m, qname) = if b.name == u32::MAX {
-                    (r.caption().to_string(), NameMatch::default(), q.names.first().cloned().unwrap_or_default())
+                    (
+                        r.caption().to_string(),
+                        NameMatch::default(),
+                        q.names.first().cloned().unwrap_or_default(),
+                    )
                 } else {
                     let n = &self.names[b.name as usize];
                     let qa = &qas[b.qname as usize];
                     let m = compare(&qa.toks[..], &self.name_view(b.name), person, true);
-                    (r.names[n.name as usize].0.clone(), m, q.names[b.qname as usize].clone())
+                    (
+                        r.names[n.name as usize].0.clone(),
+                        m,
+                        q.names[b.qname as usize].clone(),
+                    )
                 };
                 Hit {
                     record: rec as usize,

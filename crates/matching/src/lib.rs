@@ -115,7 +115,9 @@ pub fn schemas_compatible(query: Schema, candidate: Schema) -> bool {
     use Schema::*;
     match query {
         Person => matches!(candidate, Person | LegalEntity),
-        Company | Organization => matches!(candidate, Company | Organization | LegalEntity | Security),
+        Company | Organization => {
+            matches!(candidate, Company | Organization | LegalEntity | Security)
+        }
         LegalEntity => !matches!(candidate, Vessel | Airplane),
         Vessel => candidate == Vessel,
         Airplane => candidate == Airplane,

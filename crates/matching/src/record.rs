@@ -21,7 +21,12 @@ pub struct Record {
 
 impl Record {
     /// A record with one primary name and nothing else.
-    pub fn new(id: impl Into<String>, list: impl Into<String>, schema: Schema, name: impl Into<String>) -> Record {
+    pub fn new(
+        id: impl Into<String>,
+        list: impl Into<String>,
+        schema: Schema,
+        name: impl Into<String>,
+    ) -> Record {
         Record {
             id: id.into(),
             list: list.into(),
@@ -41,7 +46,11 @@ impl Record {
             list: e.id.list().to_string(),
             schema: e.schema,
             names: e.names.iter().map(|n| (n.value.clone(), n.kind)).collect(),
-            identifiers: e.identifiers.iter().map(|i| (i.kind.clone(), i.normalized())).collect(),
+            identifiers: e
+                .identifiers
+                .iter()
+                .map(|i| (i.kind.clone(), i.normalized()))
+                .collect(),
             countries: e.countries.clone(),
             birth_dates: e.birth_dates.clone(),
         }

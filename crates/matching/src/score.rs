@@ -20,6 +20,8 @@ pub(crate) struct Params {
     pub generic_cap: f32,
     /// The ceiling for names whose numbers disagree.
     pub digit_cap: f32,
+    /// The ceiling for names where only one side carries a number.
+    pub one_sided_digit_cap: f32,
 }
 
 pub(crate) const PARAMS: Params = Params {
@@ -27,6 +29,7 @@ pub(crate) const PARAMS: Params = Params {
     cand_penalty_person: 0.6,
     generic_cap: 0.55,
     digit_cap: 0.5,
+    one_sided_digit_cap: 0.65,
 };
 
 /// A sequence of tokens (owned by a query or stored in an index).
@@ -189,7 +192,8 @@ pub(crate) fn token_sim(q: &Tok, c: &Tok, person: bool) -> Option<(f32, MatchKin
         let (s, l) = if a.len() <= b.len() { (a, b) } else { (b, a) };
         if l.len() >= s.len() + 2 && s[0] == l[0] && s.len() >= 2 {
             let prefix = s.len() >= 3 && l.starts_with(s);
-            let skeleton = s[1..].iter().all(|&x| !vowel(x)) && is_subsequence(s, l) && s.len() >= 3;
+            let skeleton =
+                s[1..].iter().all(|&x| !vowel(x)) && is_subsequence(s, l) && s.len() >= 3;
             if prefix || skeleton {
                 return Some((0.85, MatchKind::Abbreviation));
             }
@@ -273,19 +277,27 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usi
 /// If the table expansion of `short` appears in `long` from `j`, returns
 /// the run length.
 fn table_initialism_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usize> {
+    if !short.initialism {
+        return None;
+    }
     let exps = tables().initialisms.get(&short.key)?;
     'exp: for words in exps {
         let mut k = j;
         let mut matched = 0;
         for w in words.iter() {
             // Skip stop words on the list side.
-            while k < long.len() && long.tok(k).class == Class::Stop && !word_matches(w, long.tok(k)) {
+            while k < long.len()
+                && long.tok(k).class == Class::Stop
+                && !word_matches(w, long.tok(k))
+            {
                 k += 1;
             }
             if k < long.len() && word_matches(w, long.tok(k)) {
                 k += 1;
                 matched += 1;
-            } else if tables().generic.get(&key_of(w)).is_some() || tables().legal.contains_key(&key_of(w)) {
+            } else if tables().generic.contains_key(&key_of(w))
+                || tables().legal.contains_key(&key_of(w))
+            {
                 continue;
             } else {
                 continue 'exp;
@@ -336,7 +348,15 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
         for j in 0..m {
             if let Some((sim, kind)) = token_sim(qt, c.tok(j), person) {
                 let gain = sim * (qt.weight + c.tok(j).weight);
-                cands.push(Cand { qi: i as u8, qn: 1, cj: j as u8, cn: 1, sim, kind, gain });
+                cands.push(Cand {
+                    qi: i as u8,
+                    qn: 1,
+                    cj: j as u8,
+                    cn: 1,
+                    sim,
+                    kind,
+                    gain,
+                });
             }
         }
     }
@@ -344,7 +364,11 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     for (flip, (a, b)) in [(false, (n, m)), (true, (m, n))] {
         for i in 0..a {
             let t = if flip { c.tok(i) } else { q.tok(i) };
-            if t.class == Class::Digit || t.class == Class::Stop || !t.norm.is_ascii() {
+            if t.class == Class::Digit
+                || t.class == Class::Stop
+                || !t.norm.is_ascii()
+                || t.norm.len() < 2
+            {
                 continue;
             }
             for j in 0..b {
@@ -362,7 +386,11 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
                     if j + 1 >= b {
                         return None;
                     }
-                    let (x, y) = if flip { (q.tok(j), q.tok(j + 1)) } else { (c.tok(j), c.tok(j + 1)) };
+                    let (x, y) = if flip {
+                        (q.tok(j), q.tok(j + 1))
+                    } else {
+                        (c.tok(j), c.tok(j + 1))
+                    };
                     let tn = t.norm.as_bytes();
                     let (xn, yn) = (x.norm.as_bytes(), y.norm.as_bytes());
                     (tn.len() == xn.len() + yn.len() && tn.starts_with(xn) && tn.ends_with(yn))
@@ -371,11 +399,29 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
                 if let Some((r, sim, kind)) = run {
                     let r = r.min(b - j);
                     let cand = if flip {
-                        Cand { qi: j as u8, qn: r as u8, cj: i as u8, cn: 1, sim, kind, gain: 0.0 }
+                        Cand {
+                            qi: j as u8,
+                            qn: r as u8,
+                            cj: i as u8,
+                            cn: 1,
+                            sim,
+                            kind,
+                            gain: 0.0,
+                        }
                     } else {
-                        Cand { qi: i as u8, qn: 1, cj: j as u8, cn: r as u8, sim, kind, gain: 0.0 }
+                        Cand {
+                            qi: i as u8,
+                            qn: 1,
+                            cj: j as u8,
+                            cn: r as u8,
+                            sim,
+                            kind,
+                            gain: 0.0,
+                        }
                     };
-                    let gain = sim * (wq(cand.qi as usize, cand.qn as usize) + wc(cand.cj as usize, cand.cn as usize));
+                    let gain = sim
+                        * (wq(cand.qi as usize, cand.qn as usize)
+                            + wc(cand.cj as usize, cand.cn as usize));
                     cands.push(Cand { gain, ..cand });
                 }
             }
@@ -389,7 +435,12 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     let mut distinctive_match = false;
     let mut chosen: Vec<Cand> = Vec::new();
     for cd in cands {
-        let (qi, qn, cj, cn) = (cd.qi as usize, cd.qn as usize, cd.cj as usize, cd.cn as usize);
+        let (qi, qn, cj, cn) = (
+            cd.qi as usize,
+            cd.qn as usize,
+            cd.cj as usize,
+            cd.cn as usize,
+        );
         if used_q[qi..qi + qn].iter().any(|&u| u) || used_c[cj..cj + cn].iter().any(|&u| u) {
             continue;
         }
@@ -398,8 +449,10 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
         let w = wq(qi, qn) + wc(cj, cn);
         matched += cd.sim * w;
         paired += w;
-        let dq = (qi..qi + qn).any(|x| q.tok(x).class.distinctive() || (person && q.tok(x).class == Class::Particle));
-        let dc = (cj..cj + cn).any(|x| c.tok(x).class.distinctive() || (person && c.tok(x).class == Class::Particle));
+        let dq = (qi..qi + qn)
+            .any(|x| q.tok(x).class.distinctive() || (person && q.tok(x).class == Class::Particle));
+        let dc = (cj..cj + cn)
+            .any(|x| c.tok(x).class.distinctive() || (person && c.tok(x).class == Class::Particle));
         if (dq || dc || cd.kind == MatchKind::Initialism) && cd.sim >= 0.75 {
             distinctive_match = true;
         }
@@ -407,30 +460,43 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
             chosen.push(cd);
         }
     }
-    let lam_c = if person { PARAMS.cand_penalty_person } else { PARAMS.cand_penalty_org };
+    let lam_c = if person {
+        PARAMS.cand_penalty_person
+    } else {
+        PARAMS.cand_penalty_org
+    };
     let mut uq = 0.0f32;
     let mut uc = 0.0f32;
     let mut unmatched_heavy = false;
     let mut digit_unmatched = false;
     let (mut q_digit, mut c_digit) = (false, false);
-    for i in 0..n {
+    for (i, &used) in used_q.iter().enumerate().take(n) {
         let t = q.tok(i);
         q_digit |= t.class == Class::Digit;
-        if !used_q[i] {
-            uq += t.weight;
+        if !used {
+            uq += t.miss;
             unmatched_heavy |= !matches!(t.class, Class::Legal | Class::Stop);
             digit_unmatched |= t.class == Class::Digit;
         }
     }
-    for j in 0..m {
+    for (j, &used) in used_c.iter().enumerate().take(m) {
         let t = c.tok(j);
         c_digit |= t.class == Class::Digit;
-        if !used_c[j] {
-            uc += t.weight;
+        if !used {
+            // A distinctive word the query lacks weighs fully for
+            // organisations ("EMMA LLC" vs "EMMA ZORBEX LLC").
+            uc += if !person && t.class.distinctive() {
+                t.miss / lam_c
+            } else {
+                t.miss
+            };
             unmatched_heavy |= !matches!(t.class, Class::Legal | Class::Stop);
             digit_unmatched |= t.class == Class::Digit;
         }
     }
+    // A candidate that only adds words (middle names, a branch) costs less
+    // than one that also lacks query words: then the names conflict.
+    let lam_c = if uq > 0.0 { 1.0 } else { lam_c };
     let denom = paired + uq + lam_c * uc;
     let mut score = if denom > 0.0 { matched / denom } else { 0.0 };
     if !distinctive_match && unmatched_heavy {
@@ -438,6 +504,9 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     }
     if q_digit && c_digit && digit_unmatched {
         score = score.min(PARAMS.digit_cap);
+    } else if digit_unmatched && !person {
+        // "ASIA BRIDGE 1" is not "ASIA BRIDGE": a number on one side only.
+        score = score.min(PARAMS.one_sided_digit_cap);
     }
     let score = score.clamp(0.0, 1.0);
     let mut out = NameMatch {
@@ -447,18 +516,33 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     if explain {
         chosen.sort_by_key(|cd| (cd.qi, cd.cj));
         for cd in chosen {
-            let (qi, qn, cj, cn) = (cd.qi as usize, cd.qn as usize, cd.cj as usize, cd.cn as usize);
+            let (qi, qn, cj, cn) = (
+                cd.qi as usize,
+                cd.qn as usize,
+                cd.cj as usize,
+                cd.cn as usize,
+            );
             let w = wq(qi, qn) + wc(cj, cn);
             out.parts.push(PartMatch {
                 query: join_surface(q, qi, qn),
                 candidate: join_surface(c, cj, cn),
                 how: cd.kind,
-                weight: if denom > 0.0 { (cd.sim * w / denom) as f64 } else { 0.0 },
+                weight: if denom > 0.0 {
+                    (cd.sim * w / denom) as f64
+                } else {
+                    0.0
+                },
                 similarity: cd.sim as f64,
             });
         }
-        out.unmatched_query = (0..n).filter(|&i| !used_q[i]).map(|i| q.tok(i).surface.to_string()).collect();
-        out.unmatched_candidate = (0..m).filter(|&j| !used_c[j]).map(|j| c.tok(j).surface.to_string()).collect();
+        out.unmatched_query = (0..n)
+            .filter(|&i| !used_q[i])
+            .map(|i| q.tok(i).surface.to_string())
+            .collect();
+        out.unmatched_candidate = (0..m)
+            .filter(|&j| !used_c[j])
+            .map(|j| c.tok(j).surface.to_string())
+            .collect();
         out.unmatched_query.dedup();
         out.unmatched_candidate.dedup();
     }

@@ -105,7 +105,8 @@ fn script_map() -> ScriptMap {
 }
 
 pub(crate) fn is_han_text(s: &str) -> bool {
-    s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF))
+    s.chars()
+        .any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF))
 }
 
 impl Tables {
@@ -148,7 +149,11 @@ impl Tables {
         for cols in lines(INITIALISMS) {
             let a = fold(cols[0]).replace(' ', "");
             for e in cols[1].split('|') {
-                let words: Vec<Box<str>> = fold(e).split(' ').filter(|w| !w.is_empty()).map(Into::into).collect();
+                let words: Vec<Box<str>> = fold(e)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(Into::into)
+                    .collect();
                 if !a.is_empty() && words.len() > 1 {
                     initialisms.entry(key_of(&a)).or_default().push(words);
                 }
@@ -161,7 +166,13 @@ impl Tables {
             }
             let alts: Vec<Vec<Box<str>>> = cols[1]
                 .split('|')
-                .map(|a| fold(a).split(' ').filter(|w| !w.is_empty()).map(Into::into).collect::<Vec<_>>())
+                .map(|a| {
+                    fold(a)
+                        .split(' ')
+                        .filter(|w| !w.is_empty())
+                        .map(Into::into)
+                        .collect::<Vec<_>>()
+                })
                 .filter(|a: &Vec<Box<str>>| !a.is_empty())
                 .collect();
             if alts.is_empty() {
@@ -199,7 +210,11 @@ impl Tables {
             if l.is_empty() || l.starts_with('#') {
                 continue;
             }
-            let names: Vec<String> = l.split(['|', '\t']).map(&fold).filter(|n| !n.is_empty()).collect();
+            let names: Vec<String> = l
+                .split(['|', '\t'])
+                .map(&fold)
+                .filter(|n| !n.is_empty())
+                .collect();
             if names.len() < 2 {
                 continue;
             }

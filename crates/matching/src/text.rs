@@ -157,14 +157,8 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
             // "s.a." -> "sa", "l.l.c." -> "llc"; otherwise a separator.
             let cur_len = c.norm.chars().count();
             let next_letter = chars.get(i).is_some_and(|n| n.is_alphabetic());
-            let next_single = next_letter
-                && chars
-                    .get(i + 1)
-                    .is_none_or(|n| !n.is_alphanumeric());
-            if c.script != Script::Han
-                && next_letter
-                && ((cur_len == 1 && next_single) || (c.dotted && next_single))
-            {
+            let next_single = next_letter && chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric());
+            if c.script != Script::Han && next_single && (cur_len == 1 || c.dotted) {
                 c.dotted = true;
                 c.surface.push(ch);
                 continue;
@@ -244,10 +238,19 @@ mod tests {
 
     #[test]
     fn folds_case_diacritics_and_punctuation() {
-        assert_eq!(norms("Société Générale, S.A."), ["societe", "generale", "sa"]);
-        assert_eq!(norms("HUAWEI TECHNOLOGIES CO., LTD."), ["huawei", "technologies", "co", "ltd"]);
+        assert_eq!(
+            norms("Société Générale, S.A."),
+            ["societe", "generale", "sa"]
+        );
+        assert_eq!(
+            norms("HUAWEI TECHNOLOGIES CO., LTD."),
+            ["huawei", "technologies", "co", "ltd"]
+        );
         assert_eq!(norms("INT'L L.L.C."), ["intl", "llc"]);
-        assert_eq!(norms("J & E S. DE R.L. DE C.V."), ["j", "and", "e", "s", "de", "rl", "de", "cv"]);
+        assert_eq!(
+            norms("J & E S. DE R.L. DE C.V."),
+            ["j", "and", "e", "s", "de", "rl", "de", "cv"]
+        );
         assert_eq!(norms("Straße Łódź"), ["strasse", "lodz"]);
         assert_eq!(norms("11420 CORP."), ["11420", "corp"]);
         assert_eq!(norms("AL-HUDA"), ["al", "huda"]);
@@ -256,7 +259,10 @@ mod tests {
     #[test]
     fn fullwidth_and_han_runs() {
         assert_eq!(norms("ＡＢＣ１２"), ["abc12"]);
-        assert_eq!(norms("中微半导体设备（上海）股份有限公司"), ["中微半导体设备", "上海", "股份有限公司"]);
+        assert_eq!(
+            norms("中微半导体设备（上海）股份有限公司"),
+            ["中微半导体设备", "上海", "股份有限公司"]
+        );
         assert_eq!(norms("华为Huawei"), ["华为", "huawei"]);
     }
 

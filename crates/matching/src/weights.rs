@@ -61,7 +61,8 @@ impl Weights {
         let mut counts: FastMap<u64, u32> = FastMap::default();
         let mut total = 0u32;
         let zero = Weights::new(1);
-        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<crate::hash::KeyHasher>> = HashSet::default();
+        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<crate::hash::KeyHasher>> =
+            HashSet::default();
         for doc in docs {
             seen.clear();
             for (name, person) in doc {
@@ -74,7 +75,10 @@ impl Weights {
             }
             total += 1;
         }
-        Weights { df: counts, docs: total }
+        Weights {
+            df: counts,
+            docs: total,
+        }
     }
 
     /// Counts the tokens of one document (already folded keys).

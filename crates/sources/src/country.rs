@@ -65,7 +65,10 @@ mod tests {
         assert_eq!(country_code("China"), Some("cn"));
         assert_eq!(country_code("korea, north"), Some("kp"));
         assert_eq!(country_code("Palestinian"), Some("ps"));
-        assert_eq!(country_code("Congo, Democratic Republic of the"), Some("cd"));
+        assert_eq!(
+            country_code("Congo, Democratic Republic of the"),
+            Some("cd")
+        );
         assert_eq!(country_code("  United   Kingdom. "), Some("gb"));
         assert_eq!(country_code("Atlantis"), None);
         assert_eq!(resolve_country("CN").as_deref(), Some("cn"));

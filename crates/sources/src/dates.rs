@@ -78,14 +78,29 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(parse_dmy_partial("07 Mar 1962").unwrap().to_string(), "1962-03-07");
-        assert_eq!(parse_dmy_partial("Mar 1962").unwrap().to_string(), "1962-03");
+        assert_eq!(
+            parse_dmy_partial("07 Mar 1962").unwrap().to_string(),
+            "1962-03-07"
+        );
+        assert_eq!(
+            parse_dmy_partial("Mar 1962").unwrap().to_string(),
+            "1962-03"
+        );
         assert_eq!(parse_dmy_partial("1962").unwrap().to_string(), "1962");
-        assert_eq!(parse_dmy_partial("September 1962").unwrap().to_string(), "1962-09");
+        assert_eq!(
+            parse_dmy_partial("September 1962").unwrap().to_string(),
+            "1962-09"
+        );
         assert!(parse_dmy_partial("31 Feb 1962").is_none());
         assert!(parse_dmy_partial("Marzipan 1962").is_none());
         assert!(parse_dmy_partial("62").is_none());
-        assert_eq!(parse_us("10/16/2017"), NaiveDate::from_ymd_opt(2017, 10, 16));
-        assert_eq!(parse_iso("2021-01-14"), NaiveDate::from_ymd_opt(2021, 1, 14));
+        assert_eq!(
+            parse_us("10/16/2017"),
+            NaiveDate::from_ymd_opt(2017, 10, 16)
+        );
+        assert_eq!(
+            parse_iso("2021-01-14"),
+            NaiveDate::from_ymd_opt(2021, 1, 14)
+        );
     }
 }

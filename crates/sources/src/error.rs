@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn display_forms() {
         let e = SourceError::at_field("data/ofac/sdn.csv", 812, "programs", "empty");
-        assert_eq!(e.to_string(), "data/ofac/sdn.csv: line 812, field 'programs': empty");
+        assert_eq!(
+            e.to_string(),
+            "data/ofac/sdn.csv: line 812, field 'programs': empty"
+        );
         let e = SourceError::at_line("a.csv", 3, "bad");
         assert_eq!(e.to_string(), "a.csv: line 3: bad");
         assert_eq!(SourceError::file("a.csv", "bad").to_string(), "a.csv: bad");

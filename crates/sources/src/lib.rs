@@ -14,11 +14,17 @@
 //!
 //! [`parse`] dispatches on a [`SourceKind`].
 
+#![warn(missing_docs)]
+
 mod country;
 mod dates;
 mod error;
 mod text;
 
+pub mod bis;
+pub mod csl;
+pub mod dod;
+pub mod ftm;
 pub mod ofac;
 
 pub use country::{country_code, resolve_country};
@@ -102,7 +108,10 @@ impl std::str::FromStr for SourceKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SourceKind::parse(s).ok_or_else(|| {
             let names: Vec<_> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
-            format!("unknown source kind '{s}'; expected one of {}", names.join(", "))
+            format!(
+                "unknown source kind '{s}'; expected one of {}",
+                names.join(", ")
+            )
         })
     }
 }
@@ -116,10 +125,39 @@ pub fn parse(kind: SourceKind, files: &[RawFile]) -> Result<Vec<Dataset>, Source
     match kind {
         SourceKind::OfacSdn => Ok(vec![ofac::parse(OfacList::Sdn, files)?]),
         SourceKind::OfacCons => Ok(vec![ofac::parse(OfacList::Cons, files)?]),
-        SourceKind::TradeCsl | SourceKind::BisDpl | SourceKind::Ftm | SourceKind::Dod => {
-            Err(SourceError::file("", format!("{kind}: not available")))
+        SourceKind::Dod => dod::parse(files),
+        SourceKind::TradeCsl => Ok(vec![csl::parse(files)?]),
+        SourceKind::BisDpl => Ok(vec![bis::parse(files)?]),
+        SourceKind::Ftm => {
+            let mut ds = Dataset::new(ftm::DEFAULT_LIST);
+            for f in files {
+                let part = ftm::parse(f, ftm::DEFAULT_LIST)?;
+                ds.entities.extend(part.entities);
+                ds.warnings.extend(part.warnings);
+            }
+            Ok(vec![ds])
         }
     }
+}
+
+/// The project's curated DoD files (`section_1237.csv`, `section_1260h.csv`,
+/// `events.csv` from `data/dod/`), embedded at build time so that the
+/// binary works anywhere. Feed them to [`dod::parse`].
+pub fn bundled_dod_files() -> Vec<RawFile> {
+    vec![
+        RawFile::new(
+            "section_1237.csv",
+            include_bytes!("../../../data/dod/section_1237.csv").to_vec(),
+        ),
+        RawFile::new(
+            "section_1260h.csv",
+            include_bytes!("../../../data/dod/section_1260h.csv").to_vec(),
+        ),
+        RawFile::new(
+            "events.csv",
+            include_bytes!("../../../data/dod/events.csv").to_vec(),
+        ),
+    ]
 }
 
 #[cfg(test)]

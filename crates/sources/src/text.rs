@@ -94,10 +94,16 @@ pub(crate) fn decode(file: &RawFile) -> Result<String, SourceError> {
             "binary data (NUL byte); not a text file",
         ));
     }
-    let bytes = file.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&file.bytes);
+    let bytes = file
+        .bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&file.bytes);
     Ok(match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     })
 }
 
@@ -107,7 +113,11 @@ pub(crate) fn decode(file: &RawFile) -> Result<String, SourceError> {
 /// that ends inside a quoted field (a truncated record).
 ///
 /// `fields` names the columns, for error messages.
-pub(crate) fn prepare_csv(file: &RawFile, delim: u8, fields: &[&str]) -> Result<String, SourceError> {
+pub(crate) fn prepare_csv(
+    file: &RawFile,
+    delim: u8,
+    fields: &[&str],
+) -> Result<String, SourceError> {
     if let Some(pos) = file.bytes.iter().position(|&b| b == 0) {
         let w = walk(&file.bytes, delim, Some(pos));
         let loc = w.found.unwrap_or(Loc { line: 1, field: 0 });
@@ -200,12 +210,6 @@ pub(crate) fn check_width(
     Ok(())
 }
 
-/// Trims a value and maps empty strings to `None`.
-pub(crate) fn non_empty(s: &str) -> Option<&str> {
-    let t = s.trim();
-    (!t.is_empty()).then_some(t)
-}
-
 /// A stable, content-derived key: the first 16 hex digits of the SHA-256 of
 /// the parts joined with a unit separator.
 pub(crate) fn content_key(parts: &[&str]) -> String {
@@ -277,5 +281,17 @@ mod tests {
         assert_eq!(content_key(&["a", "b"]), content_key(&[" a", "b "]));
         assert_ne!(content_key(&["a", "b"]), content_key(&["ab", ""]));
         assert_eq!(content_key(&["a"]).len(), 16);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let f = RawFile::new("x.csv", bytes);
+            if let Ok(text) = prepare_csv(&f, b',', F) {
+                for r in records("x.csv", &text, b',', false) {
+                    let _ = r;
+                }
+            }
+        }
     }
 }

@@ -40,7 +40,10 @@ fn record_counts() {
     // (ent_num 26235). The file holds 7,379 well-formed records.
     let sdn_2019 = parse(OfacList::Sdn, "sdn_2019");
     assert_eq!(sdn_2019.entities.len(), 7379);
-    assert_eq!(sdn_2019.entities.last().unwrap().id.as_str(), "us_ofac_sdn:26235");
+    assert_eq!(
+        sdn_2019.entities.last().unwrap().id.as_str(),
+        "us_ofac_sdn:26235"
+    );
     let cons = parse(OfacList::Cons, "cons_2025-12");
     assert_eq!(cons.entities.len(), 442);
     for dir in ["cons_2025-03", "cons_2025-04", "cons_2025-12"] {
@@ -64,7 +67,11 @@ fn ns_cmic_facts_december_2025() {
     assert_eq!(cmic.len(), 68);
     assert!(cmic.iter().all(|e| e.schema == Schema::Company));
 
-    let with = |k: IdKind| cmic.iter().filter(|e| e.ids_of(&k).next().is_some()).count();
+    let with = |k: IdKind| {
+        cmic.iter()
+            .filter(|e| e.ids_of(&k).next().is_some())
+            .count()
+    };
     assert_eq!(with(IdKind::Isin), 53);
     assert_eq!(with(IdKind::Ticker), 40);
     assert_eq!(with(IdKind::Uscc), 58);
@@ -86,7 +93,10 @@ fn ns_cmic_facts_december_2025() {
     assert_eq!(flagged.len(), 3, "{flagged:?}");
     assert_eq!(flagged.iter().filter(|(v, _)| v.len() == 11).count(), 1);
     assert_eq!(
-        flagged.iter().filter(|(_, why)| why.contains("check digit")).count(),
+        flagged
+            .iter()
+            .filter(|(_, why)| why.contains("check digit"))
+            .count(),
         2
     );
     // Kept, and reported.
@@ -97,7 +107,11 @@ fn ns_cmic_facts_december_2025() {
 
     // Every NS-CMIC designation carries the three dates.
     for e in &cmic {
-        let d = e.designations.iter().find(|d| d.program == CMIC_PROGRAM).unwrap();
+        let d = e
+            .designations
+            .iter()
+            .find(|d| d.program == CMIC_PROGRAM)
+            .unwrap();
         assert!(d.listed_on.is_some(), "{}", e.id);
         assert_eq!(d.effective.as_ref().unwrap().zone.as_deref(), Some("ET"));
         assert!(d.divestment_until.is_some(), "{}", e.id);
@@ -107,7 +121,11 @@ fn ns_cmic_facts_december_2025() {
 #[test]
 fn china_mobile_limited() {
     let ds = parse(OfacList::Cons, "cons_2025-12");
-    let e = ds.entities.iter().find(|e| e.id.as_str() == "us_ofac_cons:30923").unwrap();
+    let e = ds
+        .entities
+        .iter()
+        .find(|e| e.id.as_str() == "us_ofac_cons:30923")
+        .unwrap();
     assert_eq!(e.caption(), "CHINA MOBILE LIMITED");
     assert_eq!(e.schema, Schema::Company);
     let tickers: Vec<String> = e.ids_of(&IdKind::Ticker).map(|t| t.normalized()).collect();
@@ -119,17 +137,36 @@ fn china_mobile_limited() {
     assert!(isins.contains(&"HK0941009539"));
     let rel = &e.relations[0];
     assert_eq!(rel.kind, RelationKind::LinkedTo);
-    assert_eq!(rel.target_name, "CHINA MOBILE COMMUNICATIONS GROUP CO., LTD.");
-    assert_eq!(rel.target_id.as_ref().unwrap().as_str(), "us_ofac_cons:30944");
-    let d = e.designations.iter().find(|d| d.program == CMIC_PROGRAM).unwrap();
+    assert_eq!(
+        rel.target_name,
+        "CHINA MOBILE COMMUNICATIONS GROUP CO., LTD."
+    );
+    assert_eq!(
+        rel.target_id.as_ref().unwrap().as_str(),
+        "us_ofac_cons:30944"
+    );
+    let d = e
+        .designations
+        .iter()
+        .find(|d| d.program == CMIC_PROGRAM)
+        .unwrap();
     assert_eq!(d.listed_on.unwrap().to_string(), "2021-06-03");
-    assert_eq!(d.effective.as_ref().unwrap().to_string(), "2021-08-02 00:01 ET");
-    assert_eq!(d.divestment_until.as_ref().unwrap().to_string(), "2022-06-03 00:01 ET");
+    assert_eq!(
+        d.effective.as_ref().unwrap().to_string(),
+        "2021-08-02 00:01 ET"
+    );
+    assert_eq!(
+        d.divestment_until.as_ref().unwrap().to_string(),
+        "2022-06-03 00:01 ET"
+    );
     assert!(e
         .names
         .iter()
         .any(|n| n.kind == NameKind::Issuer && n.value == "China Mobile Limited"));
-    assert!(e.names.iter().any(|n| n.kind == NameKind::Alias && n.value == "CHINA MOBILE LTD"));
+    assert!(e
+        .names
+        .iter()
+        .any(|n| n.kind == NameKind::Alias && n.value == "CHINA MOBILE LTD"));
     assert_eq!(e.properties["targetType"], ["Public Company"]);
     assert_eq!(e.addresses[0].country_code.as_deref(), Some("cn"));
     assert_eq!(e.addresses[0].city.as_deref(), Some("Hong Kong"));
@@ -138,7 +175,11 @@ fn china_mobile_limited() {
 #[test]
 fn remarks_continue_in_comments_file() {
     let ds = parse(OfacList::Cons, "cons_2025-12");
-    let e = ds.entities.iter().find(|e| e.id.as_str() == "us_ofac_cons:30930").unwrap();
+    let e = ds
+        .entities
+        .iter()
+        .find(|e| e.id.as_str() == "us_ofac_cons:30930")
+        .unwrap();
     let r = e.remarks.as_deref().unwrap();
     assert!(r.starts_with("Equity Ticker 601800 CN; "));
     assert!(r.ends_with(
@@ -148,10 +189,14 @@ fn remarks_continue_in_comments_file() {
     assert_eq!(uscc.len(), 1);
     assert_eq!(uscc[0].value, "91110000710934369E");
     assert_eq!(uscc[0].country.as_deref(), Some("China"));
-    assert!(e.names.iter().any(|n| n.kind == NameKind::WeakAlias && n.value == "CCCC"));
+    assert!(e
+        .names
+        .iter()
+        .any(|n| n.kind == NameKind::WeakAlias && n.value == "CCCC"));
 
     // Among the NS-CMIC entries, that is the only one with an overflow.
-    let comments = std::fs::read_to_string(format!("{DATA}/cons_2025-12/cons_comments.csv")).unwrap();
+    let comments =
+        std::fs::read_to_string(format!("{DATA}/cons_2025-12/cons_comments.csv")).unwrap();
     let overflowing: Vec<_> = cmic(&ds)
         .into_iter()
         .filter(|e| comments.contains(&format!("{},\"", e.id.key())))
@@ -160,20 +205,41 @@ fn remarks_continue_in_comments_file() {
     assert_eq!(overflowing, ["us_ofac_cons:30930"]);
 
     // A word cut in two is joined back: "Registration Numbe" + "r 1027...".
-    let e = ds.entities.iter().find(|e| e.id.as_str() == "us_ofac_cons:17014").unwrap();
-    assert!(e.remarks.as_deref().unwrap().contains("Registration Number 1027700342890 (Russia)"));
-    assert!(e.names.iter().any(|n| n.kind == NameKind::WeakAlias && n.value == "RUSAG"));
+    let e = ds
+        .entities
+        .iter()
+        .find(|e| e.id.as_str() == "us_ofac_cons:17014")
+        .unwrap();
+    assert!(e
+        .remarks
+        .as_deref()
+        .unwrap()
+        .contains("Registration Number 1027700342890 (Russia)"));
+    assert!(e
+        .names
+        .iter()
+        .any(|n| n.kind == NameKind::WeakAlias && n.value == "RUSAG"));
 }
 
 #[test]
 fn person_with_dob_pob_passport() {
     let ds = parse(OfacList::Sdn, "sdn_2021-07");
-    let e = ds.entities.iter().find(|e| e.id.as_str() == "us_ofac_sdn:2686").unwrap();
+    let e = ds
+        .entities
+        .iter()
+        .find(|e| e.id.as_str() == "us_ofac_sdn:2686")
+        .unwrap();
     assert_eq!(e.schema, Schema::Person);
     assert_eq!(e.caption(), "NASRALLAH, Hasan");
     let dobs: Vec<String> = e.birth_dates.iter().map(|d| d.to_string()).collect();
-    assert_eq!(dobs, ["1960-08-31", "1953-08-31", "1955-08-31", "1958-08-31"]);
-    assert!(e.birth_dates.iter().all(|d| d.precision() == DatePrecision::Day));
+    assert_eq!(
+        dobs,
+        ["1960-08-31", "1953-08-31", "1955-08-31", "1958-08-31"]
+    );
+    assert!(e
+        .birth_dates
+        .iter()
+        .all(|d| d.precision() == DatePrecision::Day));
     assert_eq!(e.birth_places, ["Al Basuriyah, Lebanon"]);
     let p: Vec<_> = e.ids_of(&IdKind::Passport).collect();
     assert_eq!(p[0].value, "042833");
@@ -189,7 +255,11 @@ fn person_with_dob_pob_passport() {
 #[test]
 fn vessel_with_imo() {
     let ds = parse(OfacList::Sdn, "sdn_2021-07");
-    let e = ds.entities.iter().find(|e| e.id.as_str() == "us_ofac_sdn:15036").unwrap();
+    let e = ds
+        .entities
+        .iter()
+        .find(|e| e.id.as_str() == "us_ofac_sdn:15036")
+        .unwrap();
     assert_eq!(e.schema, Schema::Vessel);
     let imo: Vec<_> = e.ids_of(&IdKind::Imo).collect();
     assert_eq!(imo.len(), 1);
@@ -207,7 +277,10 @@ fn vessel_with_imo() {
         .map(|n| n.value.as_str())
         .collect();
     assert_eq!(former, ["ALPHA", "ABADAN", "SHONA"]);
-    assert!(e.addresses.is_empty(), "an all-null address row adds nothing");
+    assert!(
+        e.addresses.is_empty(),
+        "an all-null address row adds nothing"
+    );
 }
 
 #[test]
@@ -232,16 +305,26 @@ fn every_export_parses_cleanly() {
         (OfacList::Cons, "cons_2025-12"),
     ] {
         let ds = parse(list, dir);
-        let unknown_ent: Vec<_> = ds.warnings.iter().filter(|w| w.contains("unknown ent_num")).collect();
+        let unknown_ent: Vec<_> = ds
+            .warnings
+            .iter()
+            .filter(|w| w.contains("unknown ent_num"))
+            .collect();
         if dir == "sdn_2019" {
             // This copy's alt, add and comments files come from a later
             // export (ent_num up to 47089): 7,698 + 9,121 + 10 rows refer to
             // records its sdn.csv does not have. Five are reported per file,
             // then a count.
             assert_eq!(unknown_ent.len(), 3 * 5 + 3, "{unknown_ent:?}");
-            assert!(unknown_ent.iter().any(|w| w.contains("alt.csv: 7693 more rows")));
-            assert!(unknown_ent.iter().any(|w| w.contains("add.csv: 9116 more rows")));
-            assert!(unknown_ent.iter().any(|w| w.contains("sdn_comments.csv: 5 more rows")));
+            assert!(unknown_ent
+                .iter()
+                .any(|w| w.contains("alt.csv: 7693 more rows")));
+            assert!(unknown_ent
+                .iter()
+                .any(|w| w.contains("add.csv: 9116 more rows")));
+            assert!(unknown_ent
+                .iter()
+                .any(|w| w.contains("sdn_comments.csv: 5 more rows")));
         } else {
             assert!(unknown_ent.is_empty(), "{dir}: {unknown_ent:?}");
         }
@@ -253,7 +336,10 @@ fn every_export_parses_cleanly() {
         assert!(unknown_country.len() <= 3, "{dir}: {unknown_country:?}");
         for e in &ds.entities {
             assert_eq!(
-                e.names.iter().filter(|n| n.kind == NameKind::Primary).count(),
+                e.names
+                    .iter()
+                    .filter(|n| n.kind == NameKind::Primary)
+                    .count(),
                 1
             );
         }
@@ -293,7 +379,9 @@ fn wrong_column_count_is_an_error() {
     assert_eq!(e.line, Some(5));
     assert_eq!(e.field.as_deref(), Some("remarks"));
     assert!(e.message.contains("expected 12 fields, found 11"), "{e}");
-    assert!(e.to_string().starts_with("cons_prim.csv: line 5, field 'remarks': "));
+    assert!(e
+        .to_string()
+        .starts_with("cons_prim.csv: line 5, field 'remarks': "));
 }
 
 #[test]
@@ -311,12 +399,30 @@ fn binary_file_is_an_error() {
 #[test]
 fn alt_row_for_unknown_entity_is_a_warning() {
     let mut files = load("cons_2025-12");
-    let alt = files.iter_mut().find(|f| f.name.ends_with("cons_alt.csv")).unwrap();
-    alt.bytes = b"30923,1,\"aka\",\"GHOST\",-0- \r\n99999999,2,\"aka\",\"NOBODY\",-0- \r\n\x1a".to_vec();
+    let alt = files
+        .iter_mut()
+        .find(|f| f.name.ends_with("cons_alt.csv"))
+        .unwrap();
+    alt.bytes =
+        b"30923,1,\"aka\",\"GHOST\",-0- \r\n99999999,2,\"aka\",\"NOBODY\",-0- \r\n\x1a".to_vec();
     let ds = ofac::parse(OfacList::Cons, &files).unwrap();
-    let w: Vec<_> = ds.warnings.iter().filter(|w| w.contains("99999999")).collect();
+    let w: Vec<_> = ds
+        .warnings
+        .iter()
+        .filter(|w| w.contains("99999999"))
+        .collect();
     assert_eq!(w.len(), 1);
-    assert!(w[0].contains("cons_alt.csv: line 2, field 'ent_num'"), "{}", w[0]);
-    assert!(!ds.entities.iter().any(|e| e.names.iter().any(|n| n.value == "NOBODY")));
-    assert!(ds.entities.iter().any(|e| e.names.iter().any(|n| n.value == "GHOST")));
+    assert!(
+        w[0].contains("cons_alt.csv: line 2, field 'ent_num'"),
+        "{}",
+        w[0]
+    );
+    assert!(!ds
+        .entities
+        .iter()
+        .any(|e| e.names.iter().any(|n| n.value == "NOBODY")));
+    assert!(ds
+        .entities
+        .iter()
+        .any(|e| e.names.iter().any(|n| n.value == "GHOST")));
 }

@@ -1,4 +1,5 @@
-//! Times the store on an SDN-size synthetic list (default 9,000 entities):
+//! Times the store on the real SDN export of 2021-07 (8,976 entities) and
+//! on an SDN-size synthetic list (default 9,000 entities):
 //! `cargo run --release -p embargo-store --example import_speed [-- N]`.
 
 #[path = "../tests/common/mod.rs"]
@@ -7,6 +8,7 @@ mod common;
 use std::time::Instant;
 
 use embargo_model::{EntityId, NameKind, RawFile};
+use embargo_sources::ofac::{self, OfacList};
 use embargo_store::{ImportMeta, SqliteStore, Store, VersionSel};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => 9_000,
     };
     let dir = tempfile::tempdir()?;
+    real_sdn(&dir.path().join("real.db"))?;
     let path = dir.path().join("store.db");
     let mut store = SqliteStore::open(&path)?;
     let v1_data = common::synthetic("us_ofac_sdn", n, "a");
@@ -80,6 +83,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mb(size),
         mb(wal)
     );
+    Ok(())
+}
+
+/// Parses and imports the real SDN 2021-07 files.
+fn real_sdn(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ofac/sdn_2021-07/");
+    let files = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"]
+        .iter()
+        .map(|n| Ok(RawFile::new(*n, std::fs::read(format!("{base}{n}"))?)))
+        .collect::<Result<Vec<_>, std::io::Error>>()?;
+    let t = Instant::now();
+    let ds = ofac::parse(OfacList::Sdn, &files)?;
+    println!("parse real SDN 2021-07:         {:>8.1} ms", ms(t));
+    let mut store = SqliteStore::open(path)?;
+    let t = Instant::now();
+    let v = store.import(&ds, &files, ImportMeta::new("import"))?;
+    println!(
+        "import real SDN ({} entities): {:>8.1} ms",
+        v.version().entity_count,
+        ms(t)
+    );
+    let t = Instant::now();
+    let n = store.entities(v.version().id)?.len();
+    println!("read back {n} entities:         {:>8.1} ms", ms(t));
     Ok(())
 }
 

@@ -8,7 +8,9 @@ pub enum StoreError {
     /// The database file could not be opened or prepared.
     #[error("cannot open store '{}': {source}", path.display())]
     Open {
+        /// The database file.
         path: PathBuf,
+        /// The SQLite error.
         #[source]
         source: rusqlite::Error,
     },
@@ -16,7 +18,9 @@ pub enum StoreError {
     /// A database statement failed; `context` says what the store was doing.
     #[error("database error while {context}: {source}")]
     Sql {
+        /// What the store was doing (`writing entities`, …).
         context: &'static str,
+        /// The SQLite error.
         #[source]
         source: rusqlite::Error,
     },
@@ -24,9 +28,11 @@ pub enum StoreError {
     /// The dataset offered for import is not valid; nothing was written.
     #[error("invalid dataset for list '{list}': {reason}")]
     InvalidDataset {
+        /// The list key of the dataset.
         list: String,
         /// The offending entity, when the problem is about one.
         entity: Option<EntityId>,
+        /// What is wrong, naming the entity where there is one.
         reason: String,
     },
 
@@ -37,30 +43,50 @@ pub enum StoreError {
     /// A version id was given for a list it does not belong to.
     #[error("list version {id} belongs to list '{actual}', not '{expected}'")]
     WrongList {
+        /// The version id.
         id: i64,
+        /// The list the caller named.
         expected: String,
+        /// The list the version belongs to.
         actual: String,
     },
 
     /// A value could not be serialised to JSON.
     #[error("cannot serialise {what}: {source}")]
     Serialize {
+        /// The value (`entity 'us_ofac_sdn:306'`, …).
         what: String,
+        /// The serde error.
         #[source]
         source: serde_json::Error,
     },
 
     /// Stored data could not be read back (a row that does not parse).
     #[error("corrupt stored {what}: {detail}")]
-    Corrupt { what: String, detail: String },
+    Corrupt {
+        /// The record (`list version 3`, `entity blob <hash>`, …).
+        what: String,
+        /// What does not parse.
+        detail: String,
+    },
 
     /// The database was written by a newer build with a newer schema.
     #[error("database schema version {found} is newer than this build supports ({supported})")]
-    SchemaTooNew { found: i64, supported: i64 },
+    SchemaTooNew {
+        /// The database's schema version.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
+    },
 
     /// A record with this key already exists.
     #[error("{what} '{key}' already exists")]
-    Duplicate { what: &'static str, key: String },
+    Duplicate {
+        /// The kind of record (`API key`).
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
 
     /// An audit entry was appended on top of a different last entry than
     /// the one it chains to (another writer appended in between).
@@ -70,7 +96,9 @@ pub enum StoreError {
         actual.as_deref().unwrap_or("nothing (empty log)")
     )]
     AuditConflict {
+        /// The `prev_hash` of the entry offered.
         given: Option<String>,
+        /// The hash of the log's last entry.
         actual: Option<String>,
     },
 

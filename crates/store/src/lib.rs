@@ -60,6 +60,8 @@
 //! # Ok::<(), embargo_store::StoreError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod content;
 mod diff;
 mod error;

@@ -19,7 +19,9 @@ pub struct ApiKey {
     pub role: String,
     /// The hash of the secret.
     pub hash: String,
+    /// When the key was created.
     pub created_at: DateTime<Utc>,
+    /// When the key was revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -33,13 +35,17 @@ impl ApiKey {
 /// An audit entry to append. The caller computes the chain hashes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAuditEntry {
+    /// When the audited action happened.
     pub at: DateTime<Utc>,
+    /// Who did it (an API key id, `cli`, …).
     pub actor: String,
+    /// What was done (`import`, `screen`, `review`, …).
     pub kind: String,
     /// The payload as JSON text, stored byte for byte.
     pub payload_json: String,
     /// The hash of the previous entry; `None` for the first entry.
     pub prev_hash: Option<String>,
+    /// The hash of this entry.
     pub hash: String,
 }
 
@@ -48,11 +54,17 @@ pub struct NewAuditEntry {
 pub struct AuditEntry {
     /// 1, 2, 3… in append order.
     pub seq: i64,
+    /// When the audited action happened.
     pub at: DateTime<Utc>,
+    /// Who did it.
     pub actor: String,
+    /// What was done.
     pub kind: String,
+    /// The payload as JSON text, byte for byte as appended.
     pub payload_json: String,
+    /// The hash of the previous entry (`None` for the first).
     pub prev_hash: Option<String>,
+    /// The hash of this entry.
     pub hash: String,
 }
 
@@ -67,6 +79,7 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// `confirm` or `dismiss`, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Confirm => "confirm",
@@ -103,25 +116,38 @@ impl FromStr for Decision {
 pub struct NewReview {
     /// A key of the screened query (e.g. a hash of its normalised form).
     pub query_key: String,
+    /// The listed entity the query matched.
     pub entity_id: EntityId,
     /// The content hash of the entity as reviewed ([`crate::entity_hash`]),
     /// so a later change of the entity can reopen the review.
     pub entity_hash: String,
+    /// The reviewer's decision.
     pub decision: Decision,
+    /// The reviewer's reason, if given.
     pub comment: Option<String>,
+    /// Who reviewed.
     pub actor: String,
+    /// When.
     pub at: DateTime<Utc>,
 }
 
 /// A recorded review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {
+    /// The review's id, assigned by the store.
     pub id: i64,
+    /// The key of the screened query.
     pub query_key: String,
+    /// The listed entity the query matched.
     pub entity_id: EntityId,
+    /// The content hash of the entity as reviewed.
     pub entity_hash: String,
+    /// The reviewer's decision.
     pub decision: Decision,
+    /// The reviewer's reason, if given.
     pub comment: Option<String>,
+    /// Who reviewed.
     pub actor: String,
+    /// When.
     pub at: DateTime<Utc>,
 }

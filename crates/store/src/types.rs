@@ -16,15 +16,21 @@ pub struct ListVersion {
     pub seq: u32,
     /// The publication date, when known.
     pub published: Option<NaiveDate>,
+    /// When the version was imported.
     pub imported_at: DateTime<Utc>,
     /// The content hash: see [`crate::content_sha256`].
     pub sha256: String,
     /// The raw files: (name, sha256 in hex, size in bytes), in import order.
     pub files: Vec<(String, String, u64)>,
+    /// Entities in the version.
     pub entity_count: u64,
+    /// Designations over all entities.
     pub designation_count: u64,
+    /// Names over all entities.
     pub name_count: u64,
+    /// Identifiers over all entities.
     pub identifier_count: u64,
+    /// Lifecycle events.
     pub event_count: u64,
     /// How the version came in (`bundled`, `import`, `update`).
     pub source: String,
@@ -71,10 +77,15 @@ impl ImportMeta {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ImportOutcome {
     /// The content equals the list's latest version: nothing was written.
-    Unchanged { existing: ListVersion },
+    Unchanged {
+        /// The latest version, whose content is the same.
+        existing: ListVersion,
+    },
     /// A new version was written; `summary` compares it with the previous one.
     Created {
+        /// The new version.
         version: ListVersion,
+        /// The new version compared with the previous latest one.
         summary: DiffSummary,
     },
 }
@@ -152,6 +163,7 @@ impl fmt::Display for VersionSel {
 /// One list in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListSummary {
+    /// The list key.
     pub list: String,
     /// The latest version.
     pub latest: ListVersion,
@@ -166,8 +178,11 @@ pub struct ListSummary {
 /// An entity as a diff lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntitySummary {
+    /// The entity's id.
     pub id: EntityId,
+    /// Its primary name.
     pub caption: String,
+    /// Its kind.
     pub schema: Schema,
     /// The programs it is designated under (`CMIC-EO13959`, `SDGT`, …).
     pub programs: Vec<String>,
@@ -184,29 +199,37 @@ pub struct EntitySummary {
 /// properties as `key: value`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
+    /// The field (one of [`crate::FIELDS`]).
     pub field: String,
+    /// Values in the newer statement only, sorted.
     pub added: Vec<String>,
+    /// Values in the older statement only, sorted.
     pub removed: Vec<String>,
 }
 
 /// An entity present in both versions of a diff whose content differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityChange {
+    /// The entity's id.
     pub id: EntityId,
     /// The caption in the newer (`to`) version.
     pub caption: String,
+    /// The fields that differ, in the order of [`crate::FIELDS`].
     pub fields: Vec<FieldChange>,
 }
 
 /// The differences between two versions of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diff {
+    /// The older side.
     pub from: ListVersion,
+    /// The newer side.
     pub to: ListVersion,
     /// In `to`, not in `from`.
     pub added: Vec<EntitySummary>,
     /// In `from`, not in `to`.
     pub removed: Vec<EntitySummary>,
+    /// In both, with different content.
     pub changed: Vec<EntityChange>,
     /// Entities in both versions with equal content.
     pub unchanged: usize,
@@ -230,11 +253,17 @@ impl Diff {
 /// and every entity counts as added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffSummary {
+    /// The id of the older version, if any.
     pub from: Option<i64>,
+    /// The id of the newer version.
     pub to: i64,
+    /// Entities added.
     pub added: usize,
+    /// Entities removed.
     pub removed: usize,
+    /// Entities whose content changed.
     pub changed: usize,
+    /// Entities unchanged.
     pub unchanged: usize,
 }
 
@@ -245,12 +274,20 @@ pub enum RevisionChange {
     /// The entity appears (for the first time, or again after a removal).
     Added,
     /// The entity's content changed compared with the previous version.
-    Changed { fields: Vec<FieldChange> },
+    Changed {
+        /// The fields that changed.
+        fields: Vec<FieldChange>,
+    },
     /// The entity is absent from this version (present in the previous).
     Removed,
     /// A run of `versions` consecutive versions, from the revision's
     /// version through `through`, in which the entity stayed the same.
-    Unchanged { versions: u32, through: ListVersion },
+    Unchanged {
+        /// How many versions the run spans.
+        versions: u32,
+        /// The last version of the run.
+        through: ListVersion,
+    },
 }
 
 /// One step of an entity's history across the versions of its list.
@@ -258,6 +295,7 @@ pub enum RevisionChange {
 pub struct EntityRevision {
     /// The version at which the step happened (the first of an unchanged run).
     pub version: ListVersion,
+    /// What happened.
     pub change: RevisionChange,
     /// The entity as this version states it, on `Added` and `Changed`.
     pub entity: Option<Entity>,

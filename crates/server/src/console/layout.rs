@@ -30,17 +30,6 @@ pub struct Viewer {
     pub open: bool,
 }
 
-impl Viewer {
-    /// The viewer of a server that has no keys configured.
-    pub fn open_mode() -> Viewer {
-        Viewer {
-            name: None,
-            admin: true,
-            open: true,
-        }
-    }
-}
-
 /// One list version a page used, for the "data shown" line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataVersion {
@@ -197,8 +186,13 @@ mod tests {
             }],
             as_of: Some("2021-03-16".parse().unwrap()),
         };
+        let open = Viewer {
+            name: None,
+            admin: true,
+            open: true,
+        };
         let html = page(
-            &Viewer::open_mode(),
+            &open,
             Nav::Lists,
             "Lists & <versions>",
             Some(&data),

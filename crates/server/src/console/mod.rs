@@ -14,13 +14,13 @@
 //! | `/login`, `/logout` | sign-in with an API key, session cookie |
 //! | `/assets/console.{css,js}` | the embedded stylesheet and script |
 //!
-//! When the store holds no active API key the console is open (the server
-//! is meant to listen on localhost only then) and says so in a banner.
-//! Otherwise every page needs a session cookie (set by `/login`) or an
-//! `Authorization: Bearer` API key.
+//! When the store holds no API key the service is in open mode (loopback
+//! only) and the console is open, saying so in a banner. Otherwise every
+//! page needs a session cookie (set by `/login`) or an API key header.
 
 mod assets;
 mod auth;
+mod effect;
 mod entity;
 mod highlight;
 mod keys;
@@ -40,7 +40,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::NaiveDate;
-use embargo_audit::SessionSecret;
 use embargo_engine::{EngineError, Snapshot};
 use maud::{html, Markup};
 
@@ -50,20 +49,18 @@ use layout::{DataLine, DataVersion, Nav, Viewer};
 pub use review::query_key;
 
 /// The state of the console's handlers: the server's state plus the
-/// console's own (session secret, recent portfolio reports).
+/// recent portfolio reports kept for download.
 #[derive(Clone)]
 pub(crate) struct ConsoleState {
     app: AppState,
-    secret: Arc<SessionSecret>,
     reports: Arc<Mutex<VecDeque<portfolio::StoredReport>>>,
 }
 
-/// The console's routes, to be merged into the server's router.
-pub fn router(state: AppState) -> Router {
-    let secret = auth::load_secret(&state);
+/// The console's routes, to be merged into the server's router (any
+/// router state: the console's own is applied here).
+pub fn router<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
     let st = ConsoleState {
         app: state,
-        secret: Arc::new(secret),
         reports: Arc::new(Mutex::new(VecDeque::new())),
     };
     Router::new()
@@ -75,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lists/{list}/diff", get(lists::diff))
         .route("/lists/{list}/diff.csv", get(lists::diff_csv))
         .route("/trade", get(trade::page))
-        .route("/portfolio", get(portfolio::form).post(portfolio::submit))
+        .route("/portfolio", get(portfolio::form_page).post(portfolio::submit))
         .route("/portfolio/report/{file}", get(portfolio::download))
         .route("/review", get(review::page).post(review::decide))
         .route("/keys", get(keys::page).post(keys::action))

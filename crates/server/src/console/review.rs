@@ -9,59 +9,33 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
-use embargo_audit::{next_record, AuditRecord, Role, GENESIS_HASH};
+use embargo_audit::Role;
+use embargo_engine::trail::query_key as query_key_of;
 use embargo_engine::{ScreenOptions, Snapshot};
 use embargo_match::Query as MatchQuery;
 use embargo_model::{EntityId, Schema};
-use embargo_store::{entity_hash, Decision, NewAuditEntry, NewReview, Review};
+use embargo_store::{entity_hash, Decision, Review};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use crate::AppState;
 
 use super::auth::{url_query, Auth};
 use super::highlight::highlight;
 use super::layout::{self, list_badge, Nav};
 use super::{blocking, data_line, entity_href, html_page, ConsoleError, ConsoleState, Result};
-use crate::AppState;
 
-/// The key of a screened query: its schema and its name, folded (case,
-/// spacing), hashed. The same query typed again gets the same key.
+/// The key under which reviews of a one-name query are remembered: the
+/// same key the `/v1/screen` API uses for a query with this schema and name
+/// and no identifier, so a dismissal made here also suppresses the pair in
+/// API screenings.
 pub fn query_key(schema: Option<Schema>, name: &str) -> String {
-    let folded = name
-        .split_whitespace()
-        .map(|w| w.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let text = format!("{}|{folded}", schema.map(|s| s.as_str()).unwrap_or("any"));
-    embargo_store::sha256_hex(text.as_bytes())
-}
-
-/// Appends an audit record (hash-chained after the last one).
-pub(crate) fn audit(app: &AppState, actor: &str, kind: &str, payload: Value) -> Result<()> {
-    app.engine.with_store_mut(|s| {
-        let prev = s.last_audit()?.map(|e| AuditRecord {
-            seq: u64::try_from(e.seq).unwrap_or(0),
-            at: e.at,
-            actor: e.actor,
-            kind: e.kind,
-            payload: Value::Null,
-            prev_hash: e.prev_hash.unwrap_or_else(|| GENESIS_HASH.to_string()),
-            hash: e.hash,
-        });
-        let rec = next_record(prev.as_ref(), Utc::now(), actor, kind, payload);
-        let prev_hash = (rec.prev_hash != GENESIS_HASH).then(|| rec.prev_hash.clone());
-        s.append_audit(&NewAuditEntry {
-            at: rec.at,
-            actor: rec.actor.clone(),
-            kind: rec.kind.clone(),
-            payload_json: rec.payload_json(),
-            prev_hash,
-            hash: rec.hash.clone(),
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+    query_key_of(&json!({
+        "schema": schema.map(Schema::as_str),
+        "names": [name.trim()],
+        "identifiers": [],
+    }))
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -318,34 +292,10 @@ pub(crate) async fn decide(
         let entity = snap.entity(&id).ok_or_else(|| {
             ConsoleError::NotFound(format!("No entity '{id}' in the current lists: it may have been removed."))
         })?;
-        let hash = entity_hash(entity)?;
         let comment = Some(f.comment.trim().to_string()).filter(|c| !c.is_empty());
-        let review = st.app.engine.with_store_mut(|s| {
-            s.insert_review(&NewReview {
-                query_key: query_key(schema, q),
-                entity_id: id.clone(),
-                entity_hash: hash.clone(),
-                decision,
-                comment: comment.clone(),
-                actor: actor.clone(),
-                at: Utc::now(),
-            })
-        })?;
-        audit(
-            &st.app,
-            &actor,
-            "review",
-            json!({
-                "review_id": review.id,
-                "decision": decision.as_str(),
-                "query": q,
-                "query_key": review.query_key,
-                "schema": schema.map(|s| s.as_str()),
-                "entity_id": id.as_str(),
-                "entity_hash": hash,
-                "comment": comment,
-            }),
-        )?;
+        st.app
+            .engine
+            .review(&query_key(schema, q), &id, decision, comment, &actor)?;
         let done = format!(
             "{} {} for “{q}”.",
             if decision == Decision::Dismiss { "Dismissed" } else { "Confirmed" },

@@ -12,7 +12,6 @@ use serde_json::json;
 use super::auth::Auth;
 use super::effect::{self, decide, ZONES};
 use super::layout::{self, Nav};
-use super::review::audit;
 use super::{blocking, data_line, html_page, parse_date, ConsoleError, ConsoleState, Result};
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -58,8 +57,7 @@ pub(crate) async fn page(
         let at = effect::instant(&p2.date, &p2.time, &p2.zone)?;
         let sec = SecurityRef::parse(&p2.security);
         let d = decide(&snap, sec, side, at);
-        audit(
-            &st.app,
+        st.app.engine.audit(
             &actor,
             "check_trade",
             json!({

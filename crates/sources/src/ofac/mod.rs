@@ -50,7 +50,9 @@ pub mod remarks;
 
 use std::collections::HashMap;
 
-use embargo_model::{Address, Dataset, Designation, Entity, EntityId, IdKind, Name, NameKind, RawFile, Schema};
+use embargo_model::{
+    Address, Dataset, Designation, Entity, EntityId, IdKind, Name, NameKind, RawFile, Schema,
+};
 
 use crate::country::country_code;
 use crate::text::{check_width, prepare_csv, records};
@@ -179,7 +181,10 @@ pub fn parse(list: OfacList, files: &[RawFile]) -> Result<Dataset, SourceError> 
     for f in files {
         let role = role_of(list, f)?;
         if by_role.iter().any(|(r, _)| *r == role) {
-            return Err(SourceError::file(&f.name, "the same OFAC file is given twice"));
+            return Err(SourceError::file(
+                &f.name,
+                "the same OFAC file is given twice",
+            ));
         }
         by_role.push((role, f));
     }
@@ -288,9 +293,8 @@ fn read_primary(
                 format!("duplicate ent_num {num}"),
             ));
         }
-        let name = val(&rec[1]).ok_or_else(|| {
-            SourceError::at_field(&f.name, line, "name", "empty name")
-        })?;
+        let name = val(&rec[1])
+            .ok_or_else(|| SourceError::at_field(&f.name, line, "name", "empty name"))?;
         let warn = |msg: String| SourceError::at_line(&f.name, line, msg).to_string();
 
         let mut e = Entity::new(EntityId::new(key, num), Schema::Organization, name);
@@ -308,7 +312,11 @@ fn read_primary(
         };
         if let Some(progs) = val(&rec[3]) {
             for p in progs.split("] [") {
-                let p = p.trim().trim_start_matches('[').trim_end_matches(']').trim();
+                let p = p
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .trim();
                 if !p.is_empty() && !e.designations.iter().any(|d| d.program == p) {
                     e.designations.push(Designation::new(key, p));
                 }
@@ -327,7 +335,9 @@ fn read_primary(
                 e.add_property(prop, v);
             }
         }
-        let mut remarks = val(&rec[11]).map(|_| rec[11].to_string()).unwrap_or_default();
+        let mut remarks = val(&rec[11])
+            .map(|_| rec[11].to_string())
+            .unwrap_or_default();
         if let Some(rest) = overflow.get(num) {
             remarks.push_str(rest);
         }
@@ -355,12 +365,13 @@ fn is_company(e: &Entity) -> bool {
         "State-Owned Enterprise",
         "Financial Institution",
     ];
-    e.designations.iter().any(|d| d.program == remarks::CMIC_PROGRAM)
+    e.designations
+        .iter()
+        .any(|d| d.program == remarks::CMIC_PROGRAM)
         || e.properties
             .get("targetType")
             .is_some_and(|ts| ts.iter().any(|t| COMPANY_TARGETS.contains(&t.as_str())))
-        || e
-            .identifiers
+        || e.identifiers
             .iter()
             .any(|i| matches!(i.kind, IdKind::Isin | IdKind::Ticker))
 }
@@ -382,8 +393,13 @@ fn read_alt(
         };
         let Some(value) = val(&rec[3]) else {
             ds.warnings.push(
-                SourceError::at_field(&f.name, line, "alt_name", "empty alternate name; row skipped")
-                    .to_string(),
+                SourceError::at_field(
+                    &f.name,
+                    line,
+                    "alt_name",
+                    "empty alternate name; row skipped",
+                )
+                .to_string(),
             );
             continue;
         };
@@ -451,8 +467,13 @@ fn read_add(
         if let (Some(c), None) = (country, &addr.country_code) {
             if c != "undetermined" && !c.starts_with("Region:") {
                 ds.warnings.push(
-                    SourceError::at_field(&f.name, line, "country", format!("unknown country '{c}'"))
-                        .to_string(),
+                    SourceError::at_field(
+                        &f.name,
+                        line,
+                        "country",
+                        format!("unknown country '{c}'"),
+                    )
+                    .to_string(),
                 );
             }
         }
@@ -515,7 +536,10 @@ mod tests {
         let programs: Vec<_> = e.designations.iter().map(|d| d.program.as_str()).collect();
         assert_eq!(programs, ["SDGT", "IRGC"]);
         assert_eq!(e.relations[0].target_name, "BETA CO., LTD.");
-        assert_eq!(e.relations[0].target_id.as_ref().unwrap().as_str(), "us_ofac_cons:2");
+        assert_eq!(
+            e.relations[0].target_id.as_ref().unwrap().as_str(),
+            "us_ofac_cons:2"
+        );
         assert_eq!(e.names[1].kind, NameKind::Former);
         assert_eq!(e.names[2].note.as_deref(), Some("nka; since 2020"));
         assert_eq!(ds.entities[1].schema, Schema::Organization);
@@ -534,11 +558,21 @@ mod tests {
 
     #[test]
     fn bad_ent_num_and_type() {
-        let e = parse(OfacList::Cons, &[prim("x,\"A\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n")])
-            .unwrap_err();
+        let e = parse(
+            OfacList::Cons,
+            &[prim(
+                "x,\"A\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n",
+            )],
+        )
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("ent_num"));
-        let ds = parse(OfacList::Cons, &[prim("1,\"A\",\"robot\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n")])
-            .unwrap();
+        let ds = parse(
+            OfacList::Cons,
+            &[prim(
+                "1,\"A\",\"robot\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n",
+            )],
+        )
+        .unwrap();
         assert_eq!(ds.entities[0].schema, Schema::LegalEntity);
         assert_eq!(ds.warnings.len(), 1);
     }

@@ -70,6 +70,7 @@ pub enum Fact {
         label: String,
         /// The parenthesised program, e.g. `EO 14024 Directive 3`.
         program: String,
+        /// The date.
         date: NaiveDate,
     },
 }
@@ -97,7 +98,11 @@ pub fn parse(remarks: &str) -> Vec<Fact> {
 /// Identifier labels: (label, kind, note). Longer labels come before their
 /// prefixes.
 const ID_LABELS: &[(&str, IdKindSpec, Option<&str>)] = &[
-    ("Diplomatic Passport", IdKindSpec::Passport, Some("diplomatic")),
+    (
+        "Diplomatic Passport",
+        IdKindSpec::Passport,
+        Some("diplomatic"),
+    ),
     ("Passport No.", IdKindSpec::Passport, None),
     ("Passport", IdKindSpec::Passport, None),
     ("National ID No.", IdKindSpec::NationalId, None),
@@ -117,18 +122,41 @@ const ID_LABELS: &[(&str, IdKindSpec, Option<&str>)] = &[
     ("Company Number IMO", IdKindSpec::Other("imo_company"), None),
     ("Company Number", IdKindSpec::Registration, None),
     ("Commercial Registry Number", IdKindSpec::Registration, None),
-    ("Business Registration Number", IdKindSpec::Registration, None),
-    ("Vessel Registration Identification IMO", IdKindSpec::Imo, None),
+    (
+        "Business Registration Number",
+        IdKindSpec::Registration,
+        None,
+    ),
+    (
+        "Vessel Registration Identification IMO",
+        IdKindSpec::Imo,
+        None,
+    ),
+    ("Vessel Registration Identification", IdKindSpec::Imo, None),
     ("IMO", IdKindSpec::Imo, None),
+    ("Public Registration Number", IdKindSpec::Registration, None),
+    ("V.A.T. Number", IdKindSpec::TaxId, Some("vat")),
     ("Legal Entity Number", IdKindSpec::LegalEntityNumber, None),
     ("Unified Social Credit Code (USCC)", IdKindSpec::Uscc, None),
-    ("United Social Credit Code Certificate (USCCC)", IdKindSpec::Uscc, None),
+    (
+        "United Social Credit Code Certificate (USCCC)",
+        IdKindSpec::Uscc,
+        None,
+    ),
     ("ISIN", IdKindSpec::Isin, None),
     ("SWIFT/BIC", IdKindSpec::Other("swift_bic"), None),
     ("MMSI", IdKindSpec::Other("mmsi"), None),
     ("D-U-N-S Number", IdKindSpec::Other("duns"), None),
-    ("Travel Document Number", IdKindSpec::Other("travel_document"), None),
-    ("Aircraft Tail Number", IdKindSpec::Other("aircraft_tail_number"), None),
+    (
+        "Travel Document Number",
+        IdKindSpec::Other("travel_document"),
+        None,
+    ),
+    (
+        "Aircraft Tail Number",
+        IdKindSpec::Other("aircraft_tail_number"),
+        None,
+    ),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -231,7 +259,10 @@ pub fn parse_segment(seg: &str) -> Option<Fact> {
     if let Some(r) = after(seg, "Equity Ticker") {
         let mut parts: Vec<&str> = r.split_whitespace().collect();
         let market = if parts.len() > 1 { parts.pop() } else { None };
-        return Some(Fact::Identifier(Identifier::ticker(&parts.join(" "), market)));
+        return Some(Fact::Identifier(Identifier::ticker(
+            &parts.join(" "),
+            market,
+        )));
     }
     if let Some(r) = after(seg, "Listing Date (CMIC)") {
         return parse_dmy(r).map(Fact::CmicListing);
@@ -259,6 +290,27 @@ pub fn parse_segment(seg: &str) -> Option<Fact> {
         }
     }
     None
+}
+
+/// An identifier for a label written apart from its value (trade.gov's
+/// `ids` column: `Passport, 836238033, KP`): `None` for labels that are not
+/// identifier labels.
+pub(crate) fn identifier_for_label(
+    label: &str,
+    value: &str,
+    country: Option<&str>,
+) -> Option<Identifier> {
+    let label = label.trim().trim_end_matches([':', ',']).trim();
+    let (_, spec, note) = ID_LABELS
+        .iter()
+        .find(|(l, _, _)| l.eq_ignore_ascii_case(label))?;
+    let mut id = parse_identifier(value, *spec, *note)?;
+    if id.country.is_none() {
+        id.country = country
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+    }
+    Some(id)
 }
 
 /// `VALUE [(Country)] [issued …] [expires …]`.
@@ -295,7 +347,10 @@ fn parse_identifier(rest: &str, spec: IdKindSpec, note: Option<&str>) -> Option<
     }
     let mut id = Identifier::new(spec.kind(value), value);
     id.country = country.map(|c| c.trim().to_string());
-    let notes: Vec<&str> = note.into_iter().chain((!tail.is_empty()).then_some(tail)).collect();
+    let notes: Vec<&str> = note
+        .into_iter()
+        .chain((!tail.is_empty()).then_some(tail))
+        .collect();
     if !notes.is_empty() {
         id.note = Some(notes.join("; "));
     }
@@ -311,16 +366,18 @@ fn parse_identifier(rest: &str, spec: IdKindSpec, note: Option<&str>) -> Option<
 fn parse_dob(s: &str) -> Option<Vec<PartialDate>> {
     let s = s.trim();
     let s = s.strip_prefix("circa").map(str::trim).unwrap_or(s);
-    let range = s
-        .split_once(" to ")
-        .or_else(|| s.split_once('-').filter(|(a, b)| a.len() == 4 && b.len() == 4));
+    let range = s.split_once(" to ").or_else(|| {
+        s.split_once('-')
+            .filter(|(a, b)| a.len() == 4 && b.len() == 4)
+    });
     let Some((a, b)) = range else {
         return parse_dmy_partial(s).map(|d| vec![d]);
     };
     let (a, b) = (parse_dmy_partial(a)?, parse_dmy_partial(b)?);
     if a.year == b.year && a.month.is_some() && a.month == b.month {
         let whole_month = a.day.is_none_or(|d| d == 1)
-            && b.to_date().is_none_or(|d| d.succ_opt().is_some_and(|n| n.day0() == 0));
+            && b.to_date()
+                .is_none_or(|d| d.succ_opt().is_some_and(|n| n.day0() == 0));
         if whole_month {
             return Some(vec![PartialDate {
                 year: a.year,
@@ -343,12 +400,11 @@ fn parse_dob(s: &str) -> Option<Vec<PartialDate>> {
 /// CMIC designation), without location.
 pub fn apply(entity: &mut Entity, facts: Vec<Fact>) -> Vec<String> {
     let mut notes = Vec::new();
-    let mut add_country = |entity: &mut Entity, name: &str, notes: &mut Vec<String>| {
-        match country_code(name) {
+    let add_country =
+        |entity: &mut Entity, name: &str, notes: &mut Vec<String>| match country_code(name) {
             Some(c) => entity.add_country(c),
             None => notes.push(format!("unknown country '{name}'")),
-        }
-    };
+        };
     let midnight_one = NaiveTime::from_hms_opt(0, 1, 0).unwrap_or_default();
     for fact in facts {
         match fact {
@@ -386,7 +442,10 @@ pub fn apply(entity: &mut Entity, facts: Vec<Fact>) -> Vec<String> {
                 }
                 if let Some(issue) = &id.issue {
                     if id.kind.is_strong() {
-                        notes.push(format!("{} '{}' kept but flagged: {issue}", id.kind, id.value));
+                        notes.push(format!(
+                            "{} '{}' kept but flagged: {issue}",
+                            id.kind, id.value
+                        ));
                     }
                 }
                 if !entity.identifiers.contains(&id) {
@@ -502,7 +561,10 @@ mod tests {
         assert_eq!(id.kind, IdKind::Passport);
         assert_eq!(id.value, "RL2432659");
         assert_eq!(id.country.as_deref(), Some("Lebanon"));
-        assert_eq!(id.note.as_deref(), Some("issued 22 Jan 2013 expires 22 Jan 2018"));
+        assert_eq!(
+            id.note.as_deref(),
+            Some("issued 22 Jan 2013 expires 22 Jan 2018")
+        );
         let Some(Fact::Identifier(id)) = parse_segment("Passport B23545963 expires 05 Mar 2017")
         else {
             panic!()
@@ -519,13 +581,19 @@ mod tests {
             other => panic!("{s}: {other:?}"),
         };
         let t = id("alt. Equity Ticker 600685  CN");
-        assert_eq!((t.kind.clone(), t.value.as_str(), t.market.as_deref()), (IdKind::Ticker, "600685", Some("CN")));
+        assert_eq!(
+            (t.kind.clone(), t.value.as_str(), t.market.as_deref()),
+            (IdKind::Ticker, "600685", Some("CN"))
+        );
         let i = id("Vessel Registration Identification IMO 9187629");
         assert_eq!((i.kind.clone(), i.value.as_str()), (IdKind::Imo, "9187629"));
         let i = id("alt. Identification Number IMO 9187629");
         assert_eq!((i.kind.clone(), i.value.as_str()), (IdKind::Imo, "9187629"));
         let i = id("Company Number IMO 5753988");
-        assert_eq!((i.kind.clone(), i.value.as_str()), (IdKind::Other("imo_company".into()), "5753988"));
+        assert_eq!(
+            (i.kind.clone(), i.value.as_str()),
+            (IdKind::Other("imo_company".into()), "5753988")
+        );
         let u = id("Unified Social Credit Code (USCC) 9111000071093019X7 (China)");
         assert_eq!(u.kind, IdKind::Uscc);
         assert!(u.is_valid());
@@ -535,21 +603,39 @@ mod tests {
         assert_eq!(l.kind, IdKind::Other("legal_entity_number".into()));
         let b = id("alt. ISIN US0378331006");
         assert!(!b.is_valid());
-        assert_eq!(id("SWIFT/BIC HAVIGB2L").kind, IdKind::Other("swift_bic".into()));
+        assert_eq!(
+            id("SWIFT/BIC HAVIGB2L").kind,
+            IdKind::Other("swift_bic".into())
+        );
         assert_eq!(id("Tax ID No. 7744001497 (Russia)").kind, IdKind::TaxId);
     }
 
     #[test]
     fn names_and_misc() {
-        assert_eq!(parse_segment("a.k.a. 'BNC'"), Some(Fact::WeakAlias("BNC".into())));
-        assert_eq!(parse_segment("f.k.a. 'ANA I'"), Some(Fact::FormerName("ANA I".into())));
+        assert_eq!(
+            parse_segment("a.k.a. 'BNC'"),
+            Some(Fact::WeakAlias("BNC".into()))
+        );
+        assert_eq!(
+            parse_segment("f.k.a. 'ANA I'"),
+            Some(Fact::FormerName("ANA I".into()))
+        );
         assert_eq!(
             parse_segment("Linked To: HIZBALLAH"),
             Some(Fact::LinkedTo("HIZBALLAH".into()))
         );
-        assert_eq!(parse_segment("Alt. POB: Keren Eritrea"), Some(Fact::BirthPlace("Keren Eritrea".into())));
-        assert_eq!(parse_segment("Nationality of Registration Korea, North"), None);
-        assert_eq!(parse_segment("Gender Male"), Some(Fact::Gender("male".into())));
+        assert_eq!(
+            parse_segment("Alt. POB: Keren Eritrea"),
+            Some(Fact::BirthPlace("Keren Eritrea".into()))
+        );
+        assert_eq!(
+            parse_segment("Nationality of Registration Korea, North"),
+            None
+        );
+        assert_eq!(
+            parse_segment("Gender Male"),
+            Some(Fact::Gender("male".into()))
+        );
         assert_eq!(
             parse_segment("Listing Date (EO 14024 Directive 3): 24 Feb 2022"),
             Some(Fact::ProgramDate {
@@ -564,27 +650,55 @@ mod tests {
     #[test]
     fn imo_on_a_company_is_a_company_number() {
         let mut e = Entity::new(EntityId::new("us_ofac_sdn", "1"), Schema::Organization, "X");
-        let notes = apply(&mut e, parse("Vessel Registration Identification IMO 5878589."));
+        let notes = apply(
+            &mut e,
+            parse("Vessel Registration Identification IMO 5878589."),
+        );
         assert_eq!(e.identifiers[0].kind, IdKind::Other("imo_company".into()));
         assert!(notes.is_empty());
         let mut v = Entity::new(EntityId::new("us_ofac_sdn", "2"), Schema::Vessel, "V");
-        apply(&mut v, parse("Vessel Registration Identification IMO 9187629."));
+        apply(
+            &mut v,
+            parse("Vessel Registration Identification IMO 9187629."),
+        );
         assert_eq!(v.identifiers[0].kind, IdKind::Imo);
     }
 
     #[test]
     fn apply_cmic_dates() {
         let mut e = Entity::new(EntityId::new("us_ofac_cons", "1"), Schema::Company, "X");
-        e.designations.push(Designation::new("us_ofac_cons", CMIC_PROGRAM));
+        e.designations
+            .push(Designation::new("us_ofac_cons", CMIC_PROGRAM));
         let notes = apply(
             &mut e,
             parse("Effective Date (CMIC) 02 Aug 2021; Purchase/Sales For Divestment Date (CMIC) 03 Jun 2022; Listing Date (CMIC) 03 Jun 2021; nationality Atlantis."),
         );
         let des = &e.designations[0];
         assert_eq!(des.listed_on, NaiveDate::from_ymd_opt(2021, 6, 3));
-        assert_eq!(des.effective.as_ref().unwrap().to_string(), "2021-08-02 00:01 ET");
-        assert_eq!(des.divestment_until.as_ref().unwrap().to_string(), "2022-06-03 00:01 ET");
+        assert_eq!(
+            des.effective.as_ref().unwrap().to_string(),
+            "2021-08-02 00:01 ET"
+        );
+        assert_eq!(
+            des.divestment_until.as_ref().unwrap().to_string(),
+            "2022-06-03 00:01 ET"
+        );
         assert_eq!(notes, vec!["unknown country 'Atlantis'".to_string()]);
         assert!(e.birth_dates.is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_without_panic(text in "\\PC{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn day_month_year_dobs_round_trip(y in 1900i32..2020, m in 1u32..=12, d in 1u32..=28) {
+            const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            let seg = format!("DOB {d:02} {} {y}", MONTHS[m as usize - 1]);
+            let expected = PartialDate { year: y, month: Some(m), day: Some(d) };
+            proptest::prop_assert_eq!(parse_segment(&seg), Some(Fact::BirthDates(vec![expected])));
+        }
     }
 }

@@ -737,3 +737,75 @@ fn store_is_object_safe() {
     assert!(outcome.is_created());
     assert_eq!(store.lists().unwrap().len(), 1);
 }
+
+fn variant(key: usize, v: u8) -> Entity {
+    let mut e = company(&key.to_string(), &format!("COMPANY {key}"), "SDGT");
+    match v {
+        0 => {}
+        1 => e.add_country("cn"),
+        _ => e.add_name(format!("ALIAS {key}"), NameKind::Alias),
+    }
+    e
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
+
+    /// Over random sequences of versions: entities read back as written,
+    /// import summaries agree with diffs, and histories agree with presence.
+    #[test]
+    fn versions_diffs_and_histories_agree(
+        states in proptest::collection::vec(
+            proptest::collection::vec(proptest::option::of(0u8..3), 5),
+            1..5,
+        )
+    ) {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let mut versions: Vec<(ListVersion, Vec<Option<u8>>)> = Vec::new();
+        for state in &states {
+            let ents: Vec<Entity> = state
+                .iter()
+                .enumerate()
+                .filter_map(|(k, v)| v.map(|v| variant(k, v)))
+                .collect();
+            let outcome = store.import(&dataset(ents.clone()), &[], ImportMeta::new("import")).unwrap();
+            match outcome {
+                ImportOutcome::Unchanged { existing } => {
+                    let last = versions.last().unwrap();
+                    proptest::prop_assert_eq!(&existing, &last.0);
+                    proptest::prop_assert_eq!(&last.1, state);
+                }
+                ImportOutcome::Created { version, summary } => {
+                    proptest::prop_assert_eq!(&store.entities(version.id).unwrap(), &ents);
+                    if let Some((prev, _)) = versions.last() {
+                        let d = store.diff(L, prev.id, version.id).unwrap();
+                        proptest::prop_assert_eq!(d.summary(), summary);
+                    } else {
+                        proptest::prop_assert_eq!(summary.added, ents.len());
+                    }
+                    versions.push((version, state.clone()));
+                }
+            }
+        }
+        for key in 0..5 {
+            let id = EntityId::new(L, &key.to_string());
+            // Replay the history into presence per version.
+            let mut present: Vec<bool> = Vec::new();
+            let mut now = false;
+            let mut revs = store.history(&id).unwrap().into_iter().peekable();
+            for (v, _) in &versions {
+                if let Some(r) = revs.next_if(|r| r.version.seq == v.seq) {
+                    now = !matches!(r.change, RevisionChange::Removed);
+                    if let RevisionChange::Unchanged { versions: n, through } = r.change {
+                        proptest::prop_assert!(now);
+                        proptest::prop_assert_eq!(through.seq, v.seq + n - 1);
+                    }
+                }
+                present.push(now);
+            }
+            proptest::prop_assert!(revs.next().is_none());
+            let expected: Vec<bool> = versions.iter().map(|(_, s)| s[key].is_some()).collect();
+            proptest::prop_assert_eq!(present, expected);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The cases of the matching design table, each a test.
+
+use embargo_match::{
+    score_pair, Index, MatchKind, Query, Record, SearchOptions, DEFAULT_THRESHOLD,
+};
+use embargo_model::{IdKind, Schema};
+
+const T: f64 = DEFAULT_THRESHOLD;
+
+fn s(a: &str, b: &str) -> f64 {
+    let r = score_pair(Schema::Company, a, b);
+    println!("{a} | {b} -> {:.3}  {}", r.score, r.explanation);
+    r.score
+}
+
+fn p(a: &str, b: &str) -> f64 {
+    let r = score_pair(Schema::Person, a, b);
+    println!("{a} | {b} -> {:.3}  {}", r.score, r.explanation);
+    r.score
+}
+
+#[test]
+fn legal_form_spelled_two_ways() {
+    assert!(
+        s(
+            "Huawei Technologies Company Limited",
+            "HUAWEI TECHNOLOGIES CO., LTD."
+        ) >= 0.95
+    );
+}
+
+#[test]
+fn han_name_meets_english_name() {
+    assert!(s("华为技术有限公司", "Huawei Technologies Co., Ltd.") >= T);
+    assert!(s("小米集团", "Xiaomi Corporation") >= T);
+}
+
+#[test]
+fn partial_han_name() {
+    assert!(s("海康威视", "杭州海康威视数字技术股份有限公司") >= T);
+}
+
+#[test]
+fn exact_alias_is_one() {
+    assert!((s("Hikvision", "HIKVISION") - 1.0).abs() < 1e-9);
+    let idx = Index::build(vec![{
+        let mut r = Record::new(
+            "x:1",
+            "x",
+            Schema::Company,
+            "HANGZHOU HIKVISION DIGITAL TECHNOLOGY CO., LTD.",
+        );
+        r.names
+            .push(("HIKVISION".into(), embargo_model::NameKind::Alias));
+        r
+    }]);
+    let hits = idx.search(
+        &Query::name(Schema::Company, "Hikvision"),
+        &SearchOptions::default(),
+    );
+    assert_eq!(hits[0].score, 1.0);
+    assert_eq!(hits[0].matched_name, "HIKVISION");
+}
+
+#[test]
+fn security_master_abbreviations() {
+    assert!(
+        s(
+            "SEMICONDUCTOR MFG INTL CORP",
+            "Semiconductor Manufacturing International Corporation"
+        ) >= T
+    );
+    assert!(
+        s(
+            "CHINA ELEC TECH GRP CORP",
+            "China Electronics Technology Group Corporation"
+        ) >= T
+    );
+    assert!(
+        s(
+            "CNOOC INTL TRADING CO LTD",
+            "CNOOC International Trading Co., Ltd."
+        ) >= T
+    );
+}
+
+#[test]
+fn initialisms() {
+    assert!(s("China National Offshore Oil Corp", "CNOOC") >= T);
+    assert!(
+        s(
+            "China National Offshore Oil Corp",
+            "CHINA NATIONAL OFFSHORE OIL CORPORATION"
+        ) >= T
+    );
+    assert!(
+        s(
+            "SMIC",
+            "SEMICONDUCTOR MANUFACTURING INTERNATIONAL CORPORATION"
+        ) >= T
+    );
+    let r = score_pair(
+        Schema::Company,
+        "SMIC",
+        "SEMICONDUCTOR MANUFACTURING INTERNATIONAL CORPORATION",
+    );
+    assert!(r
+        .explanation
+        .parts
+        .iter()
+        .any(|p| p.how == MatchKind::Initialism));
+}
+
+#[test]
+fn short_legal_forms() {
+    assert!(s("Xiaomi Corp.", "Xiaomi Corporation") >= 0.95);
+    assert!(s("China Mobile Ltd", "CHINA MOBILE LIMITED") >= 0.95);
+}
+
+#[test]
+fn generic_words_only_do_not_match() {
+    assert!(s("China Mobile Ltd", "CHINA TELECOM CORPORATION LIMITED") < T);
+    assert!(
+        s(
+            "China Construction Bank",
+            "China Construction Technology Co., Ltd."
+        ) < T
+    );
+}
+
+#[test]
+fn numbers_must_agree() {
+    assert!((s("11420 CORP.", "11420 CORP.") - 1.0).abs() < 1e-9);
+    assert!(s("22 CORP.", "11420 CORP.") < T);
+}
+
+#[test]
+fn extra_distinctive_word_lowers() {
+    // A distinctive extra word on the listed side keeps the score below the
+    // threshold; an extra generic word ("oil") lowers it less.
+    assert!(s("EMMA LLC", "EMMA ZORBEX LLC") < T);
+    assert!(s("EMMA LLC", "EMMA OIL LLC") < s("EMMA LLC", "EMMA L.L.C."));
+}
+
+#[test]
+fn persons() {
+    assert!(p("Mohammed bin Salman", "MUHAMMAD BIN SALMAN") >= T);
+    assert!(p("John Smith", "Jon SMITH") >= T);
+    assert!(p("George Bush", "George HABBASH") < T);
+    assert!(p("SMITH, John", "John Smith") >= 0.95);
+}
+
+#[test]
+fn isin_decides() {
+    let mut r = Record::new(
+        "us_ofac_cons:1",
+        "us_ofac_cons",
+        Schema::Company,
+        "CHINA MOBILE LIMITED",
+    );
+    r.identifiers.push((IdKind::Isin, "US16941M1099".into()));
+    r.identifiers.push((IdKind::Ticker, "941 HK".into()));
+    let other = Record::new(
+        "us_ofac_cons:2",
+        "us_ofac_cons",
+        Schema::Company,
+        "CHINA TELECOM CORPORATION LIMITED",
+    );
+    let idx = Index::build(vec![r, other]);
+    let q = Query {
+        schema: Some(Schema::Company),
+        names: vec!["Some Unrelated Name".into()],
+        identifiers: vec![(IdKind::Isin, "US16941M1099".into())],
+        ..Query::default()
+    };
+    let hits = idx.search(&q, &SearchOptions::default());
+    assert_eq!(hits[0].id, "us_ofac_cons:1");
+    assert_eq!(hits[0].score, 1.0);
+    assert!(hits[0]
+        .explanation
+        .qualifiers
+        .iter()
+        .any(|q| q.feature == "isin"));
+    assert_eq!(idx.lookup_identifier(&IdKind::Ticker, "941 hk"), vec![0]);
+    assert_eq!(
+        idx.lookup_identifier(&IdKind::Isin, "us16941m1099"),
+        vec![0]
+    );
+}

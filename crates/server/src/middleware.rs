@@ -1,0 +1,116 @@
+//! Request plumbing: JSON extraction with problem-details rejections,
+//! metrics per route, and turning every error response into problem details.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::error::{problem_response, problem_type, ApiError, Problem, PROBLEM_JSON};
+use crate::state::AppState;
+
+/// A JSON body whose rejections are problem details (400, 413, 415, 422).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(v))
+    }
+}
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Records metrics for every request and turns any error response that is
+/// not already problem details (unknown route, wrong method, body too
+/// large, timeout) into one.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let resp = next.run(req).await;
+    let resp = ensure_problem(resp).await;
+    state
+        .metrics
+        .record_request(&method, &route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+/// Rewrites an error response without a problem body as problem details.
+async fn ensure_problem(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .unwrap_or_default();
+    let detail = match status {
+        StatusCode::NOT_FOUND => "no such route; see /openapi.json".to_string(),
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this route".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE if text.is_empty() => {
+            "the request took longer than the configured timeout".to_string()
+        }
+        s if s.is_server_error() => "the server could not complete the request".to_string(),
+        _ => text.lines().next().unwrap_or("").chars().take(300).collect(),
+    };
+    let problem = Problem {
+        kind: problem_type(status),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: (!detail.is_empty()).then_some(detail),
+        retry_after: None,
+    };
+    let mut out = problem_response(&problem);
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
+/// The answer to a route that does not exist.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; see /openapi.json".into())
+}
+
+/// A plain-text response with a content type.
+pub fn text_response(content_type: &'static str, body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        Body::from(body),
+    )
+        .into_response()
+}
