@@ -22,10 +22,13 @@ export CHROMIUM
 echo "== npm ci (e2e)"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "== cargo build embargo"
-cargo build --quiet -p embargo-cli
-target_dir=${CARGO_TARGET_DIR:-$root/target}
-bin="$target_dir/debug/embargo"
+if [ -n "${EMBARGO_BIN:-}" ]; then
+  bin=$EMBARGO_BIN   # an already built binary
+else
+  echo "== cargo build embargo"
+  cargo build --quiet -p embargo-cli
+  bin="${CARGO_TARGET_DIR:-$root/target}/debug/embargo"
+fi
 [ -x "$bin" ] || { echo "e2e: $bin was not built" >&2; exit 2; }
 
 work=$(mktemp -d)

@@ -11,6 +11,7 @@
 
 pub mod bundled;
 mod error;
+pub mod law;
 mod snapshot;
 pub mod trail;
 pub mod update;

@@ -1,64 +1,96 @@
-//! Pair scoring over the dev pairs and single-query latency against an
-//! index of the bundled SDN 2021 + consolidated 2025 names.
+//! Criterion benches of the matcher on the bundled lists (OFAC SDN 2021-07,
+//! consolidated 2025-12, DoD 1237 / 1260H): pair scoring over the dev
+//! pairs, single queries (listed and unlisted names) and the index build.
+//! Small sample sizes keep `cargo bench -p embargo-match` under two minutes.
 
 use std::hint::black_box;
+use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use embargo_match::{score_pair_fast, Index, Query, SearchOptions, Weights};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use embargo_match::{score_pair, score_pair_fast, Index, Query, SearchOptions, Weights};
 use embargo_model::Schema;
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+mod support;
 
-fn pairs() -> Vec<(Schema, String, String)> {
-    common::eval_rows("dev_pairs.csv")
-        .into_iter()
-        .map(|r| {
-            (
-                common::schema(&r["schema"]),
-                r["name1"].clone(),
-                r["name2"].clone(),
-            )
+use support::{NameModel, Rng};
+
+fn pairs(c: &mut Criterion) {
+    let pairs = support::dev_pairs(support::DEV_PAIRS).expect("dev pairs");
+    let w = Weights::bundled();
+    let mut g = c.benchmark_group("score_pair");
+    g.throughput(Throughput::Elements(pairs.len() as u64));
+    g.bench_function("fast/dev_pairs", |b| {
+        b.iter(|| {
+            for p in &pairs {
+                black_box(score_pair_fast(w, p.schema, &p.name1, &p.name2));
+            }
         })
-        .collect()
+    });
+    g.bench_function("explained/dev_pairs", |b| {
+        b.iter(|| {
+            for p in &pairs {
+                black_box(score_pair(p.schema, &p.name1, &p.name2));
+            }
+        })
+    });
+    g.finish();
 }
 
-fn bench(c: &mut Criterion) {
-    let pairs = pairs();
-    let w = Weights::bundled();
-    c.bench_function("score_pair/dev_pairs(1398)", |b| {
-        b.iter(|| {
-            for (s, a, n) in &pairs {
-                black_box(score_pair_fast(w, *s, a, n));
+fn index(c: &mut Criterion) {
+    let records = support::bundled_records().expect("bundled lists");
+    let index = Index::build(records.clone());
+    let mut rng = Rng::new(42);
+    let listed: Vec<Query> = (0..200)
+        .map(|_| {
+            let r = index.record(rng.below(index.len()));
+            Query::name(r.schema, support::perturb(r.caption(), &mut rng).0)
+        })
+        .collect();
+    let model = NameModel::from_records(index.records());
+    let misses: Vec<Query> = (0..200)
+        .map(|i| {
+            if i % 3 == 0 {
+                Query::name(Schema::Person, model.person(&mut rng))
+            } else {
+                Query::name(Schema::Company, model.company(&mut rng))
             }
         })
-    });
-    let mut recs = common::sdn_2021(true);
-    recs.extend(common::cons_2025());
-    c.bench_function("index/build(sdn2021+cons2025)", |b| {
-        b.iter(|| black_box(Index::build(recs.clone())))
-    });
-    let index = Index::build(recs);
-    let queries: Vec<Query> = index
-        .records()
-        .iter()
-        .step_by((index.len() / 1000).max(1))
-        .take(1000)
-        .map(|r| Query::name(r.schema, r.caption()))
         .collect();
     let opts = SearchOptions::default();
-    c.bench_function("search/1000 real names", |b| {
-        b.iter(|| {
-            for q in &queries {
-                black_box(index.search(q, &opts));
-            }
-        })
+
+    let mut g = c.benchmark_group("search");
+    for (label, qs) in [("listed", &listed), ("unlisted", &misses)] {
+        g.throughput(Throughput::Elements(qs.len() as u64));
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                for q in qs {
+                    black_box(index.search(q, &opts));
+                }
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("index");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(8))
+        .throughput(Throughput::Elements(records.len() as u64));
+    g.bench_function("build/bundled", |b| {
+        b.iter_batched(
+            || records.clone(),
+            |r| black_box(Index::build(r)),
+            BatchSize::LargeInput,
+        )
     });
+    g.finish();
 }
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(10);
-    targets = bench
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = pairs, index
 }
 criterion_main!(benches);

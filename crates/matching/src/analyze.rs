@@ -62,6 +62,13 @@ pub(crate) struct Tok {
     pub class: Class,
     pub concepts: Box<[(u64, Via)]>,
     pub phon: u64,
+    /// A looser spelling key for transliteration variants (voicing,
+    /// aspiration, digraphs and vowel clusters folded; see [`loose`]).
+    pub loose: Box<str>,
+    /// The letters of `norm` and of `loose`, one bit each (a bound on
+    /// edit distances).
+    pub mask: u32,
+    pub lmask: u32,
     pub weight: f32,
     /// The weight a token costs when it finds no partner: generic words
     /// agreeing say little, but a generic word present on one side only
@@ -164,6 +171,66 @@ pub(crate) fn phonetic(w: &str) -> Option<String> {
     Some(out)
 }
 
+/// A loose spelling key: the spellings that romanisations of one name
+/// take (Korean McCune-Reischauer and Revised, Wade-Giles and pinyin,
+/// Russian and Ukrainian, Arabic and Persian) fold together. Voiced and
+/// voiceless stops meet (k/g, t/d, p/b), aspiration and digraphs fold
+/// (th, kh, ph, ch, zh, dzh), vowel clusters reduce (eo, eu, ou, oo, ee,
+/// ae), y is i, w is v, x is ks, and doubled letters collapse.
+pub(crate) fn loose(w: &str) -> String {
+    let mut out = Vec::with_capacity(w.len() + 2);
+    loose_into(w.as_bytes(), &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The letters of a word, one bit each for `a` to `z`.
+pub(crate) fn letter_mask(b: &[u8]) -> u32 {
+    b.iter()
+        .filter(|c| c.is_ascii_lowercase())
+        .fold(0, |m, c| m | 1 << (c - b'a'))
+}
+
+/// [`loose`] into a buffer (cleared first).
+pub(crate) fn loose_into(b: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let n = b.get(i + 1).copied();
+        let n2 = b.get(i + 2).copied();
+        let (rep, adv): (&[u8], usize) = match (c, n) {
+            (b'd', Some(b'z')) if n2 == Some(b'h') => (b"j", 3),
+            (b't', Some(b'c')) if n2 == Some(b'h') => (b"j", 3),
+            (b't', Some(b's')) if n2 == Some(b'h') => (b"j", 3),
+            (b'z', Some(b'h')) | (b'd', Some(b'j')) | (b'c', Some(b'h')) => (b"j", 2),
+            (b'k', Some(b'h')) => (b"h", 2),
+            (b'p', Some(b'h')) => (b"f", 2),
+            (b't' | b'd', Some(b'h')) => (b"d", 2),
+            (b'g', Some(b'h')) => (b"g", 2),
+            (b'c' | b'k', Some(b'k')) => (b"g", 2),
+            (b'h', Some(b'r')) if i == 0 => (b"g", 1),
+            // Vowel clusters fold inside a word; the first letter stays.
+            (b'e', Some(b'o')) if i > 0 => (b"o", 2),
+            (b'e', Some(b'u')) | (b'o', Some(b'u')) | (b'o', Some(b'o')) if i > 0 => (b"u", 2),
+            (b'e', Some(b'e')) if i > 0 => (b"i", 2),
+            (b'a', Some(b'e')) if i > 0 => (b"e", 2),
+            (b'x', _) => (b"gs", 1),
+            (b'q' | b'c' | b'k', _) => (b"g", 1),
+            (b't', _) => (b"d", 1),
+            (b'p', _) => (b"b", 1),
+            (b'w', _) => (b"v", 1),
+            (b'y', _) => (b"i", 1),
+            _ => (std::slice::from_ref(&b[i]), 1),
+        };
+        for &r in rep {
+            if out.last() != Some(&r) {
+                out.push(r);
+            }
+        }
+        i += adv;
+    }
+}
+
 struct Builder<'a> {
     t: &'a Tables,
     person: bool,
@@ -185,6 +252,21 @@ impl Builder<'_> {
         let t = self.t;
         let key = key_of(norm);
         let mut concepts: Vec<(u64, Via)> = Vec::new();
+        // Words of other languages with an English rendering: the
+        // rendering's concepts, and its class when it is a generic word.
+        let gloss = if origin == Origin::Other {
+            None
+        } else {
+            t.words.get(&key)
+        };
+        let gloss_class = gloss.and_then(|g| {
+            let k = key_of(&g[0]);
+            if t.legal.contains_key(&k) {
+                Some(Generic::Business)
+            } else {
+                t.generic.get(&k).copied()
+            }
+        });
         let class = if let Some(lf) = legal {
             concepts.push((lf.concept, Via::Legal));
             Class::Legal
@@ -193,7 +275,7 @@ impl Builder<'_> {
         } else if norm.chars().count() == 1 && origin != Origin::Other {
             Class::Initial
         } else {
-            match t.generic.get(&key) {
+            match t.generic.get(&key).copied().or(gloss_class) {
                 Some(Generic::Business) if !self.person => Class::Business,
                 Some(Generic::Place) if !self.person => Class::Place,
                 Some(Generic::Stop) => Class::Stop,
@@ -216,6 +298,12 @@ impl Builder<'_> {
             if let Some(g) = t.name_group.get(&key) {
                 concepts.push((*g, Via::Group));
             }
+            for e in gloss.into_iter().flatten() {
+                concepts.push((key_ns(NS_CONCEPT, stem(e)), Via::Gloss));
+                if let Some(lf) = t.legal.get(&key_of(e)) {
+                    concepts.push((lf.concept, Via::Legal));
+                }
+            }
         }
         // Equally-named legal forms in other positions ("company" as a word).
         if class != Class::Legal {
@@ -231,6 +319,13 @@ impl Builder<'_> {
             0
         };
         let initialism = t.initialisms.contains_key(&key);
+        let loose = if norm.is_ascii() && class != Class::Digit && class != Class::Legal {
+            loose(norm).into_boxed_str()
+        } else {
+            Box::from("")
+        };
+        let mask = letter_mask(norm.as_bytes());
+        let lmask = letter_mask(loose.as_bytes());
         self.toks.push(Tok {
             key,
             norm: norm.into(),
@@ -239,6 +334,9 @@ impl Builder<'_> {
             class,
             concepts: concepts.into_boxed_slice(),
             phon,
+            loose,
+            mask,
+            lmask,
             weight: 0.0,
             miss: 0.0,
             surname,

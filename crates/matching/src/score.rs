@@ -1,6 +1,6 @@
 //! Aligning the tokens of two names and scoring the alignment.
 
-use crate::analyze::{stem, Class, Origin, Tok, Via};
+use crate::analyze::{loose_into, stem, Class, Origin, Tok, Via};
 use crate::explain::{MatchKind, PartMatch};
 use crate::hash::{key_ns, key_of};
 use crate::tables::{tables, NS_CONCEPT};
@@ -22,6 +22,26 @@ pub(crate) struct Params {
     pub digit_cap: f32,
     /// The ceiling for names where only one side carries a number.
     pub one_sided_digit_cap: f32,
+    /// Containment: the token weight from which a shared part counts as
+    /// rare, and the span over which the discount grows to full.
+    pub rare_from: f32,
+    pub rare_span: f32,
+    /// Containment: the share of their cost that extra generic and extra
+    /// distinctive words keep when the shared part is rare.
+    pub contain_light: f32,
+    pub contain_heavy: f32,
+    /// Containment: extra words cost at most this share of the matched
+    /// weight (when the shared part is rare).
+    pub contain_cap: f32,
+    /// Persons: the factor on unmatched costs when both names have a
+    /// given name the other lacks.
+    pub given_conflict: f32,
+    /// Organisations: the factor on unmatched costs when both names have
+    /// words the other lacks.
+    pub org_conflict: f32,
+    /// Persons: extra query names cost as little as extra candidate names
+    /// when the candidate is wholly matched.
+    pub symmetric_person: bool,
 }
 
 pub(crate) const PARAMS: Params = Params {
@@ -30,6 +50,14 @@ pub(crate) const PARAMS: Params = Params {
     generic_cap: 0.55,
     digit_cap: 0.5,
     one_sided_digit_cap: 0.65,
+    rare_from: 4.5,
+    rare_span: 3.0,
+    contain_light: 0.3,
+    contain_heavy: 0.5,
+    contain_cap: 0.4,
+    given_conflict: 1.3,
+    symmetric_person: false,
+    org_conflict: 1.25,
 };
 
 /// A sequence of tokens (owned by a query or stored in an index).
@@ -127,7 +155,15 @@ fn vowel(c: u8) -> bool {
 }
 
 /// The similarity of two single tokens, if they can be aligned at all.
-pub(crate) fn token_sim(q: &Tok, c: &Tok, person: bool) -> Option<(f32, MatchKind)> {
+///
+/// `initials_ok` lets single letters of organisation names meet words
+/// (names written with several initials, "KISH P AND I CLUB").
+pub(crate) fn token_sim(
+    q: &Tok,
+    c: &Tok,
+    person: bool,
+    initials_ok: bool,
+) -> Option<(f32, MatchKind)> {
     let cross = |k: MatchKind| -> MatchKind {
         if q.origin == Origin::Pinyin || c.origin == Origin::Pinyin {
             MatchKind::Pinyin
@@ -179,10 +215,15 @@ pub(crate) fn token_sim(q: &Tok, c: &Tok, person: bool) -> Option<(f32, MatchKin
     if !(q.norm.is_ascii() && c.norm.is_ascii()) {
         return None;
     }
-    // Initials of persons.
-    if person && (a.len() == 1) != (b.len() == 1) {
+    // Initials: a single letter meets a word starting with it (persons
+    // mostly; "P AND I" for "PROTECTION AND INDEMNITY" in organisations).
+    if (a.len() == 1) != (b.len() == 1) {
         let (s, l) = if a.len() == 1 { (a, b) } else { (b, a) };
-        return (s[0] == l[0]).then_some((0.8, MatchKind::Initial));
+        if !person && !initials_ok {
+            return None;
+        }
+        let sim = if person { 0.8 } else { 0.7 };
+        return (s[0] == l[0]).then_some((sim, MatchKind::Initial));
     }
     if a.len() == 1 || b.len() == 1 {
         return None;
@@ -200,26 +241,83 @@ pub(crate) fn token_sim(q: &Tok, c: &Tok, person: bool) -> Option<(f32, MatchKin
         }
     }
     let len = a.len().max(b.len());
-    let allowed = match len {
-        0..=3 => 0,
-        4..=5 => 1,
-        6..=8 => 2,
-        _ => 3,
+    let limit = allowed_edits(len).max(3);
+    let d = if mask_bound(q.mask, c.mask) > limit {
+        limit + 1
+    } else {
+        edit_distance(a, b, limit)
     };
-    let d = edit_distance(a, b, allowed.max(3));
-    let mut sim = 0.0f32;
+    let mut sim = fuzzy_sim(a, b, d, person);
     let mut kind = MatchKind::Fuzzy;
-    if d <= allowed {
-        sim = 1.0 - d as f32 / len as f32;
-    }
-    if q.phon != 0 && q.phon == c.phon && d <= (len / 2).max(1) {
+    if q.phon != 0 && q.phon == c.phon && d <= (len / 2).max(1) && (person || len >= 6) {
         let ps = 0.8f32.max(1.0 - d as f32 / (len as f32 * 2.0)).min(0.9);
+        let ps = if person { ps } else { ps.min(sim.max(0.75)) };
         if ps > sim {
             sim = ps;
             kind = MatchKind::Phonetic;
         }
     }
+    let (la, lb) = (q.loose.as_bytes(), c.loose.as_bytes());
+    if !la.is_empty() && !lb.is_empty() && sim < 0.9 {
+        let ll = la.len().max(lb.len());
+        let ls = if la == lb {
+            if person || ll >= 4 {
+                0.88
+            } else {
+                0.0
+            }
+        } else if mask_bound(q.lmask, c.lmask) > allowed_edits(ll) {
+            0.0
+        } else {
+            let ld = edit_distance(la, lb, allowed_edits(ll));
+            fuzzy_sim(la, lb, ld, person) - 0.05
+        };
+        if ls > sim {
+            sim = ls;
+            kind = MatchKind::Transliteration;
+        }
+    }
     (sim >= 0.6).then_some((sim, kind))
+}
+
+/// A lower bound on the edit distance of two words from their letter
+/// masks: each edit removes at most one letter the other word lacks.
+fn mask_bound(a: u32, b: u32) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
+}
+
+/// The edits allowed between two tokens of which the longer has `len`
+/// letters.
+fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=5 => 1,
+        6..=8 => 2,
+        _ => 3,
+    }
+}
+
+/// The similarity of two tokens `d` edits apart. One letter weighs more in
+/// a short organisation name ("DINRIN" is not "BINRIN") than in a personal
+/// name ("Jon" is "John"), and a different first letter costs more.
+fn fuzzy_sim(a: &[u8], b: &[u8], d: usize, person: bool) -> f32 {
+    let len = a.len().max(b.len());
+    if d > allowed_edits(len) {
+        return 0.0;
+    }
+    let df = d as f32;
+    let lf = len as f32;
+    let mut sim = if person || len > 8 {
+        1.0 - df / lf
+    } else if len > 5 {
+        1.0 - 1.5 * df / lf
+    } else {
+        1.0 - 2.0 * df / lf
+    };
+    if d > 0 && a.first() != b.first() {
+        sim -= if person { 0.1 } else { 0.15 };
+    }
+    sim
 }
 
 fn word_matches(w: &str, t: &Tok) -> bool {
@@ -310,6 +408,260 @@ fn table_initialism_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Op
     None
 }
 
+/// Writes the loose keys of two short tokens joined into `out`; false if
+/// they are not two syllables of a name.
+fn pair_of_syllables(x: &Tok, y: &Tok, out: &mut String) -> bool {
+    let ok = |t: &Tok| {
+        !t.loose.is_empty() && t.norm.len() <= 6 && matches!(t.class, Class::Normal | Class::Initial)
+    };
+    if !(ok(x) && ok(y)) {
+        return false;
+    }
+    out.clear();
+    out.push_str(&x.loose);
+    out.push_str(&y.loose);
+    true
+}
+
+/// True if two tokens are one spelling of one word: their loose keys are
+/// at most one edit apart (none for words of five letters or less).
+fn near(a: &Tok, b: &Tok) -> bool {
+    let (x, y) = (a.loose.as_bytes(), b.loose.as_bytes());
+    if x.is_empty() || y.is_empty() {
+        return false;
+    }
+    let limit = allowed_edits(x.len().max(y.len())).min(2).saturating_sub(1);
+    mask_bound(a.lmask, b.lmask) <= limit && edit_distance(x, y, limit) <= limit
+}
+
+/// Particles that names write apart or fused into the next word
+/// ("JAMAL AL DIN" / "JAMALEDDINE", "ZAHER EL DINE" / "ZAHREDDINE").
+fn joining_particle(w: &str) -> bool {
+    matches!(
+        w,
+        "al" | "el" | "ul" | "ad" | "ed" | "ud" | "ar" | "ur" | "as" | "ash" | "at" | "az"
+            | "an" | "a" | "e" | "u" | "i" | "o" | "wal" | "wa"
+    )
+}
+
+/// If `t` is the tokens of `long` from `j` written as one word (exactly,
+/// with a particle fused or dropped, with a spelling difference, or as
+/// the leading letters of each word: "AEROATLANTICO" / "AEROVIAS
+/// ATLANTICO", "SCSCO" / "SHIPPING COMPUTER SERVICES COMPANY"), returns
+/// the run length, the similarity and how.
+fn compound_run<T: Toks + ?Sized>(
+    t: &Tok,
+    long: &T,
+    j: usize,
+    person: bool,
+) -> Option<(usize, f32, MatchKind)> {
+    let tn = t.norm.as_bytes();
+    let word = |x: &Tok| {
+        x.norm.is_ascii()
+            && !x.loose.is_empty()
+            && !matches!(x.class, Class::Digit | Class::Legal)
+    };
+    if tn.len() < 4 || !word(t) || j + 1 >= long.len() || !word(long.tok(j)) {
+        return None;
+    }
+    // Every reading of the run starts with the first letter of its first
+    // word, or with a vowel when that word is a particle fused to the next.
+    let first = long.tok(j);
+    let t0 = t.loose.as_bytes().first().copied();
+    if t0 != first.loose.as_bytes().first().copied()
+        && !(joining_particle(&first.norm) && t0.is_some_and(vowel))
+    {
+        return None;
+    }
+    let mut best: Option<(usize, f32, MatchKind)> = None;
+    let mut buf = String::with_capacity(48);
+    let mut lb: Vec<u8> = Vec::with_capacity(48);
+    for r in 2..=3usize {
+        if j + r > long.len() || !word(long.tok(j + r - 1)) {
+            break;
+        }
+        let total: usize = (j..j + r).map(|k| long.tok(k).norm.len()).sum();
+        if total + 4 < tn.len() || total > tn.len() + 6 {
+            continue;
+        }
+        // A word that is nearly one of the run's words is that word, not
+        // the run ("AQSA" is not "AL AQSA").
+        if (j..j + r).any(|k| near(t, long.tok(k))) {
+            return None;
+        }
+        buf.clear();
+        for k in j..j + r {
+            buf.push_str(&long.tok(k).norm);
+        }
+        if buf.as_bytes() == tn {
+            return Some((r, 0.95, MatchKind::Compound));
+        }
+        // Spelling variants of the joined words, with a particle kept,
+        // dropped or assimilated to the next consonant (al-din -> eddin).
+        let particle = |k: usize| k + 1 < j + r && joining_particle(&long.tok(k).norm);
+        let any = (j..j + r).any(particle);
+        let variants: &[&[u8]] = if any {
+            &[b"=", b"", b"a", b"e", b"u", b"i"]
+        } else {
+            &[b"="]
+        };
+        for v in variants {
+            buf.clear();
+            for k in j..j + r {
+                if particle(k) && *v != b"=" {
+                    if k == j && v.is_empty() {
+                        // A leading particle is fused, never dropped.
+                        buf.push_str(&long.tok(k).norm);
+                        continue;
+                    }
+                    if let Some(&next) = long.tok(k + 1).norm.as_bytes().first() {
+                        if !v.is_empty() {
+                            buf.push(v[0] as char);
+                            buf.push(next as char);
+                        }
+                    }
+                    continue;
+                }
+                buf.push_str(&long.tok(k).norm);
+            }
+            loose_into(buf.as_bytes(), &mut lb);
+            let (x, y) = (t.loose.as_bytes(), &lb[..]);
+            if x.first() != y.first() {
+                continue;
+            }
+            let len = x.len().max(y.len());
+            let d = edit_distance(x, y, allowed_edits(len));
+            if d <= allowed_edits(len) && (d * 5 <= len || person) {
+                let sim = (0.95 - d as f32 / len as f32).min(0.9);
+                if best.is_none_or(|b| sim > b.1) {
+                    best = Some((r, sim, MatchKind::Compound));
+                }
+            }
+        }
+    }
+    if best.is_some() || person {
+        return best;
+    }
+    prefix_run(tn, long, j).map(|r| (r, 0.85, MatchKind::Initialism))
+}
+
+/// If `s` is made of the leading letters of consecutive words of `long`
+/// from `j` (at least two words, one giving two letters or more; function
+/// words may be skipped), returns the run length.
+fn prefix_run<T: Toks + ?Sized>(s: &[u8], long: &T, j: usize) -> Option<usize> {
+    fn go<T: Toks + ?Sized>(
+        s: &[u8],
+        p: usize,
+        long: &T,
+        k: usize,
+        used: usize,
+        piece: bool,
+    ) -> Option<usize> {
+        if p == s.len() {
+            return (used >= 2 && piece).then_some(k);
+        }
+        if k >= long.len() || k > 12 {
+            return None;
+        }
+        let t = long.tok(k);
+        if !t.norm.is_ascii() || t.class == Class::Digit {
+            return None;
+        }
+        let w = t.norm.as_bytes();
+        let mut l = 0;
+        let mut wi = 0;
+        while wi < w.len() && p + l < s.len() {
+            if w[wi] == b' ' {
+                wi += 1;
+                continue;
+            }
+            if w[wi] != s[p + l] {
+                break;
+            }
+            l += 1;
+            wi += 1;
+        }
+        for take in (1..=l).rev() {
+            if let Some(e) = go(s, p + take, long, k + 1, used + 1, piece || take >= 2) {
+                return Some(e);
+            }
+        }
+        if t.class == Class::Stop && used > 0 {
+            return go(s, p, long, k + 1, used, piece);
+        }
+        None
+    }
+    if s.len() < 4 || s.len() > 20 || !s.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    go(s, 0, long, j, 0, false).map(|e| e - j)
+}
+
+/// The unmatched tokens of one side of an alignment.
+#[derive(Debug, Default)]
+struct SideCost {
+    /// Cost of unmatched tokens inside the span of matched ones.
+    inner: f32,
+    /// Cost of unmatched generic tokens (legal forms, places, business
+    /// and stop words) outside that span.
+    outer_light: f32,
+    /// Cost of unmatched distinctive tokens outside that span.
+    outer_heavy: f32,
+    /// Some unmatched token is more than a legal form or stop word.
+    heavy: bool,
+    /// Some unmatched token is more than a legal form, stop word or place.
+    beyond_place: bool,
+    /// Some unmatched token is a distinctive given name (persons).
+    given: bool,
+    digit: bool,
+    digit_unmatched: bool,
+    /// The weight of the rarest token matched (nearly) exactly.
+    rare: f32,
+}
+
+impl SideCost {
+    fn total(&self) -> f32 {
+        self.inner + self.outer_light + self.outer_heavy
+    }
+}
+
+/// The unmatched costs of one side; generic and distinctive tokens are
+/// scaled by `light` and `heavy`.
+fn side_costs<T: Toks + ?Sized>(
+    t: &T,
+    len: usize,
+    used: &[bool],
+    person: bool,
+    light: f32,
+    heavy: f32,
+) -> SideCost {
+    let mut s = SideCost::default();
+    let first = (0..len).find(|&i| used[i]);
+    let last = (0..len).rev().find(|&i| used[i]);
+    for (i, &u) in used.iter().enumerate().take(len) {
+        let tok = t.tok(i);
+        s.digit |= tok.class == Class::Digit;
+        if u {
+            continue;
+        }
+        let distinctive = tok.class.distinctive();
+        let cost = tok.miss * if distinctive { heavy } else { light };
+        let outside = first.is_some_and(|f| i < f) || last.is_some_and(|l| i > l);
+        if !outside {
+            s.inner += cost;
+        } else if distinctive {
+            s.outer_heavy += cost;
+        } else {
+            s.outer_light += cost;
+        }
+        s.heavy |= !matches!(tok.class, Class::Legal | Class::Stop);
+        s.beyond_place |= !matches!(tok.class, Class::Legal | Class::Stop | Class::Place);
+        s.given |= person && distinctive && !tok.surname && tok.norm.len() > 1;
+        s.digit_unmatched |= tok.class == Class::Digit;
+    }
+    s
+}
+
 fn join_surface<T: Toks + ?Sized>(t: &T, from: usize, n: usize) -> String {
     let mut s = String::new();
     let mut last: Option<&str> = None;
@@ -343,10 +695,12 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     let wq = |i: usize, k: usize| -> f32 { (i..i + k).map(|x| q.tok(x).weight).sum() };
     let wc = |j: usize, k: usize| -> f32 { (j..j + k).map(|x| c.tok(x).weight).sum() };
     let mut cands: Vec<Cand> = Vec::with_capacity(n * m + 4);
+    let initials_ok = (0..n).filter(|&i| q.tok(i).class == Class::Initial).count() >= 2
+        || (0..m).filter(|&j| c.tok(j).class == Class::Initial).count() >= 2;
     for i in 0..n {
         let qt = q.tok(i);
         for j in 0..m {
-            if let Some((sim, kind)) = token_sim(qt, c.tok(j), person) {
+            if let Some((sim, kind)) = token_sim(qt, c.tok(j), person, initials_ok) {
                 let gain = sim * (qt.weight + c.tok(j).weight);
                 cands.push(Cand {
                     qi: i as u8,
@@ -372,6 +726,12 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
                 continue;
             }
             for j in 0..b {
+                // A word that is (nearly) the first word of a run is that
+                // word, not the run ("AQSA" is not "AQS-A L-").
+                let first = if flip { q.tok(j) } else { c.tok(j) };
+                if first.key == t.key || near(t, first) {
+                    continue;
+                }
                 let run = if flip {
                     table_initialism_run(t, q, j)
                         .map(|r| (r, 0.95, MatchKind::Initialism))
@@ -382,19 +742,11 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
                         .or_else(|| initials_run(t, c, j).map(|r| (r, 0.9, MatchKind::Initialism)))
                 };
                 let run = run.or_else(|| {
-                    // Compound: "hikvision" vs "hik vision".
-                    if j + 1 >= b {
-                        return None;
-                    }
-                    let (x, y) = if flip {
-                        (q.tok(j), q.tok(j + 1))
+                    if flip {
+                        compound_run(t, q, j, person)
                     } else {
-                        (c.tok(j), c.tok(j + 1))
-                    };
-                    let tn = t.norm.as_bytes();
-                    let (xn, yn) = (x.norm.as_bytes(), y.norm.as_bytes());
-                    (tn.len() == xn.len() + yn.len() && tn.starts_with(xn) && tn.ends_with(yn))
-                        .then_some((2, 0.95, MatchKind::Compound))
+                        compound_run(t, c, j, person)
+                    }
                 });
                 if let Some((r, sim, kind)) = run {
                     let r = r.min(b - j);
@@ -427,12 +779,46 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
             }
         }
     }
+    if person {
+        // Syllables written apart on both sides ("So-nam" / "Su Nam").
+        let mut lq = String::new();
+        let mut lc = String::new();
+        for i in 0..n.saturating_sub(1) {
+            if !pair_of_syllables(q.tok(i), q.tok(i + 1), &mut lq) {
+                continue;
+            }
+            for j in 0..m.saturating_sub(1) {
+                if q.tok(i).key == c.tok(j).key && q.tok(i + 1).key == c.tok(j + 1).key {
+                    continue;
+                }
+                if !pair_of_syllables(c.tok(j), c.tok(j + 1), &mut lc) {
+                    continue;
+                }
+                let (a, b) = (lq.as_bytes(), lc.as_bytes());
+                let d = edit_distance(a, b, 3);
+                let sim = fuzzy_sim(a, b, d, true) * 0.95;
+                if sim >= 0.7 {
+                    let gain = sim * (wq(i, 2) + wc(j, 2));
+                    cands.push(Cand {
+                        qi: i as u8,
+                        qn: 2,
+                        cj: j as u8,
+                        cn: 2,
+                        sim,
+                        kind: MatchKind::Transliteration,
+                        gain,
+                    });
+                }
+            }
+        }
+    }
     cands.sort_by(|x, y| y.gain.total_cmp(&x.gain).then(y.sim.total_cmp(&x.sim)));
     let mut used_q = [false; MAX_TOKS];
     let mut used_c = [false; MAX_TOKS];
     let mut matched = 0.0f32;
     let mut paired = 0.0f32;
     let mut distinctive_match = false;
+    let (mut rare_q, mut rare_c) = (0.0f32, 0.0f32);
     let mut chosen: Vec<Cand> = Vec::new();
     for cd in cands {
         let (qi, qn, cj, cn) = (
@@ -456,50 +842,72 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
         if (dq || dc || cd.kind == MatchKind::Initialism) && cd.sim >= 0.75 {
             distinctive_match = true;
         }
+        if cd.sim >= 0.85 && dq && dc {
+            rare_q = rare_q.max(wq(qi, qn));
+            rare_c = rare_c.max(wc(cj, cn));
+        }
         if explain {
             chosen.push(cd);
         }
     }
-    let lam_c = if person {
+    let lam = if person {
         PARAMS.cand_penalty_person
     } else {
         PARAMS.cand_penalty_org
     };
-    let mut uq = 0.0f32;
-    let mut uc = 0.0f32;
-    let mut unmatched_heavy = false;
-    let mut digit_unmatched = false;
-    let (mut q_digit, mut c_digit) = (false, false);
-    for (i, &used) in used_q.iter().enumerate().take(n) {
-        let t = q.tok(i);
-        q_digit |= t.class == Class::Digit;
-        if !used {
-            uq += t.miss;
-            unmatched_heavy |= !matches!(t.class, Class::Legal | Class::Stop);
-            digit_unmatched |= t.class == Class::Digit;
-        }
+    // A side that only adds words (middle names, a branch) costs less than
+    // one that also lacks words of the other: then the names conflict.
+    let heavy_lam = if person { lam } else { 1.0 };
+    let mut sq = side_costs(q, n, &used_q, person, 1.0, 1.0);
+    let mut sc = side_costs(c, m, &used_c, person, 1.0, 1.0);
+    if sq.total() <= 0.0 {
+        sc = side_costs(c, m, &used_c, person, lam, heavy_lam);
+    } else if person && !sc.heavy && PARAMS.symmetric_person {
+        sq = side_costs(q, n, &used_q, person, lam, heavy_lam);
     }
-    for (j, &used) in used_c.iter().enumerate().take(m) {
-        let t = c.tok(j);
-        c_digit |= t.class == Class::Digit;
-        if !used {
-            // A distinctive word the query lacks weighs fully for
-            // organisations ("EMMA LLC" vs "EMMA ZORBEX LLC").
-            uc += if !person && t.class.distinctive() {
-                t.miss / lam_c
-            } else {
-                t.miss
-            };
-            unmatched_heavy |= !matches!(t.class, Class::Legal | Class::Stop);
-            digit_unmatched |= t.class == Class::Digit;
+    sq.rare = rare_q;
+    sc.rare = rare_c;
+    let unmatched_heavy = sq.heavy || sc.heavy;
+    let digit_unmatched = sq.digit_unmatched || sc.digit_unmatched;
+    let (q_digit, c_digit) = (sq.digit, sc.digit);
+    // Containment: when one name is wholly found in the other, the words
+    // the other adds before or after the shared part (a legal form, a
+    // place, a branch) cost less, the more so the rarer the shared part.
+    // Words inside the shared span ("EMMA ZORBEX LLC") keep their cost.
+    let contain = |extra: &SideCost, other: &SideCost| -> f32 {
+        if person || other.heavy || other.rare <= 0.0 {
+            return extra.outer_light + extra.outer_heavy;
         }
+        let r = ((other.rare - PARAMS.rare_from) / PARAMS.rare_span).clamp(0.0, 1.0);
+        let cost = extra.outer_light * (1.0 - r * (1.0 - PARAMS.contain_light))
+            + extra.outer_heavy * (1.0 - r * (1.0 - PARAMS.contain_heavy));
+        if r > 0.0 {
+            cost.min(paired * PARAMS.contain_cap / r)
+        } else {
+            cost
+        }
+    };
+    let mut uq = sq.inner + contain(&sq, &sc);
+    let mut uc = sc.inner + contain(&sc, &sq);
+    // Persons: different given names beside the same family names are
+    // usually relatives, not spellings of one name.
+    if person && sq.given && sc.given {
+        uq *= PARAMS.given_conflict;
+        uc *= PARAMS.given_conflict;
     }
-    // A candidate that only adds words (middle names, a branch) costs less
-    // than one that also lacks query words: then the names conflict.
-    let lam_c = if uq > 0.0 { 1.0 } else { lam_c };
-    let denom = paired + uq + lam_c * uc;
+    // Organisations: each name has words the other lacks ("AIR KORYO" /
+    // "KORYO BANK"): two bodies sharing a name part.
+    if !person && sq.heavy && sc.heavy {
+        uq *= PARAMS.org_conflict;
+        uc *= PARAMS.org_conflict;
+    }
+    let denom = paired + uq + uc;
     let mut score = if denom > 0.0 { matched / denom } else { 0.0 };
-    if !distinctive_match && unmatched_heavy {
+    // Names made of generic words only stay below the threshold, unless
+    // they agree on all their words but places ("BANK KESHAVARZI" /
+    // "BANK KESHAVARZI IRAN").
+    let only_places = (!sq.heavy && !sc.beyond_place) || (!sc.heavy && !sq.beyond_place);
+    if !distinctive_match && unmatched_heavy && !only_places {
         score = score.min(PARAMS.generic_cap);
     }
     if q_digit && c_digit && digit_unmatched {

@@ -20,6 +20,7 @@ const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
 const ABBREVIATIONS: &str = include_str!("../data/abbreviations.tsv");
 const INITIALISMS: &str = include_str!("../data/initialisms.tsv");
 const GLOSSARY_ZH: &str = include_str!("../data/glossary_zh.tsv");
+const GLOSSARY_WORDS: &str = include_str!("../data/glossary_words.tsv");
 const GENERIC_WORDS: &str = include_str!("../data/generic_words.tsv");
 const TRANSLIT_NAMES: &str = include_str!("../data/translit_names.tsv");
 const TRANSLIT_CYRILLIC: &str = include_str!("../data/translit_cyrillic.tsv");
@@ -65,6 +66,9 @@ pub(crate) struct Tables {
     /// Han dictionary (glossary and Han legal forms).
     pub han: HashMap<Box<str>, HanEntry>,
     pub han_max_chars: usize,
+    /// Latin words of other languages -> English renderings (single
+    /// folded words; the first is the usual one).
+    pub words: FastMap<u64, Vec<Box<str>>>,
     pub generic: FastMap<u64, Generic>,
     /// Person-name spelling -> group concept.
     pub name_group: FastMap<u64, u64>,
@@ -187,6 +191,22 @@ impl Tables {
             }
         }
         let han_max_chars = han.keys().map(|k| k.chars().count()).max().unwrap_or(1);
+        let mut words: FastMap<u64, Vec<Box<str>>> = FastMap::default();
+        for cols in lines(GLOSSARY_WORDS) {
+            let w = fold(cols[0]);
+            if w.is_empty() || w.contains(' ') {
+                continue;
+            }
+            for e in cols[1].split('|') {
+                let e = fold(e);
+                if !e.is_empty() && !e.contains(' ') && e != w {
+                    let v = words.entry(key_of(&w)).or_default();
+                    if !v.iter().any(|x| **x == *e) {
+                        v.push(e.into());
+                    }
+                }
+            }
+        }
         let mut generic = FastMap::default();
         for cols in lines(GENERIC_WORDS) {
             let class = match cols[1].to_ascii_lowercase().as_str() {
@@ -242,6 +262,7 @@ impl Tables {
             initialisms,
             han,
             han_max_chars,
+            words,
             generic,
             name_group,
             countries,

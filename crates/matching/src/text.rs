@@ -87,6 +87,8 @@ struct Cutter<'a> {
     before_comma: bool,
     /// The current token was built from dotted single letters ("s.a").
     dotted: bool,
+    /// Scratch space for folding one character.
+    tmp: String,
 }
 
 impl Cutter<'_> {
@@ -128,6 +130,7 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
         script: Script::Latin,
         before_comma: true,
         dotted: false,
+        tmp: String::with_capacity(4),
     };
     let chars: Vec<char> = text.nfkc().collect();
     let mut i = 0;
@@ -171,25 +174,19 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
             c.before_comma = false;
             continue;
         }
-        let lower: Vec<char> = ch.to_lowercase().collect();
         let mut handled = false;
-        for &l in &lower {
+        for l in ch.to_lowercase() {
             if let Some(lat) = c.map.get(&l) {
                 c.switch(Script::Translit);
                 c.norm.push_str(lat);
                 handled = true;
             } else if l.is_alphanumeric() {
                 let before = c.norm.len();
-                let is_latin = {
-                    let mut tmp = String::new();
-                    let ok = fold_latin(l, &mut tmp);
-                    if ok {
-                        c.switch(Script::Latin);
-                        c.norm.push_str(&tmp);
-                    }
-                    ok
-                };
-                if !is_latin {
+                c.tmp.clear();
+                if fold_latin(l, &mut c.tmp) {
+                    c.switch(Script::Latin);
+                    c.norm.push_str(&c.tmp);
+                } else {
                     c.switch(Script::Other);
                     c.norm.push(l);
                 }

@@ -10,12 +10,17 @@ fn pair_scores(file: &str) -> Vec<(String, f64, bool, String, String)> {
         .into_iter()
         .map(|r| {
             let s = score_pair(schema(&r["schema"]), &r["name1"], &r["name2"]);
+            let n2 = if std::env::var("EVAL_ERRORS").as_deref() == Ok("2") {
+                format!("{}  [{}]", r["name2"], s.explanation)
+            } else {
+                r["name2"].clone()
+            };
             (
                 r["schema"].clone(),
                 s.score,
                 r["is_match"] == "true",
                 r["name1"].clone(),
-                r["name2"].clone(),
+                n2,
             )
         })
         .collect()
@@ -59,8 +64,11 @@ fn dev_pairs_f1() {
     let m = report("dev_pairs", &rows);
     let shared_nothing = rows.iter().filter(|r| r.2 && r.1 < 0.3).count();
     println!("  matches scoring < 0.3 (aliases sharing no usable part): {shared_nothing}");
-    // Regression floor; the product target is 0.90 (see the crate report).
-    assert!(m.f1 >= 0.70, "F1 {:.3}", m.f1);
+    // Regression floor a little below the measured 0.78; the product target
+    // is 0.90, above what this set allows (about 110 matches share no usable
+    // part, and sibling pairs contradict each other).
+    assert!(m.f1 >= 0.77, "F1 {:.3}", m.f1);
+    assert!(m.precision >= 0.88, "P {:.3}", m.precision);
 }
 
 #[test]

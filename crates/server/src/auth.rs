@@ -91,7 +91,11 @@ impl std::fmt::Debug for Auth {
 impl Auth {
     /// Authentication over `source`, signing sessions with `session_secret`
     /// and rate-limiting each key with `limiter`.
-    pub fn new(source: Arc<dyn KeySource>, session_secret: SessionSecret, limiter: RateLimiter) -> Auth {
+    pub fn new(
+        source: Arc<dyn KeySource>,
+        session_secret: SessionSecret,
+        limiter: RateLimiter,
+    ) -> Auth {
         Auth {
             source,
             cache: RwLock::new(KeyCache {
@@ -143,7 +147,9 @@ impl Auth {
         let keys = self.keys()?;
         let stored = keys.get(&presented.id).ok_or_else(invalid)?;
         if stored.is_revoked() {
-            return Err(ApiError::Unauthorized("this API key has been revoked".into()));
+            return Err(ApiError::Unauthorized(
+                "this API key has been revoked".into(),
+            ));
         }
         if !verify_key(&presented, stored) {
             return Err(invalid());
@@ -156,14 +162,20 @@ impl Auth {
     }
 
     /// The principal of a session token (the key must still be active).
-    pub fn principal_for_session(&self, token: &str, now: DateTime<Utc>) -> Result<Principal, ApiError> {
+    pub fn principal_for_session(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, ApiError> {
         let claims = verify_session(token, &self.session_secret, now)
             .map_err(|e| ApiError::Unauthorized(format!("session: {e}")))?;
         let keys = self.keys()?;
         let stored = keys
             .get(&claims.key_id)
             .filter(|k| !k.is_revoked())
-            .ok_or_else(|| ApiError::Unauthorized("the session's API key is no longer valid".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("the session's API key is no longer valid".into())
+            })?;
         Ok(Principal {
             key_id: Some(stored.id.clone()),
             name: stored.name.clone(),
@@ -231,7 +243,11 @@ impl Auth {
 
 /// A `Set-Cookie` value for a session token: HttpOnly, SameSite=Strict,
 /// `Secure` when served over TLS.
-pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> Result<HeaderValue, ApiError> {
+pub fn session_cookie(
+    token: &str,
+    max_age_secs: u64,
+    secure: bool,
+) -> Result<HeaderValue, ApiError> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}"
@@ -246,7 +262,10 @@ pub fn logout_cookie() -> HeaderValue {
 
 /// The API key a request presents, if any.
 pub fn presented_key(headers: &HeaderMap) -> Option<String> {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let v = v.trim();
         for scheme in ["Bearer ", "bearer ", "ApiKey ", "apikey ", "Apikey "] {
             if let Some(rest) = v.strip_prefix(scheme) {
@@ -284,7 +303,11 @@ pub struct Guard {
 
 /// Middleware: authorises the request for the guard's role and stores the
 /// [`Principal`] in the request extensions.
-pub async fn require(State(guard): State<Guard>, mut req: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn require(
+    State(guard): State<Guard>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let principal = guard.auth.authorize(req.headers(), guard.role)?;
     req.extensions_mut().insert(principal);
     Ok(next.run(req).await)
@@ -306,13 +329,20 @@ mod tests {
 
     fn auth_with(keys: Vec<StoredKey>, rate: f64) -> (Arc<Keys>, Auth) {
         let src = Arc::new(Keys(Mutex::new(keys)));
-        let auth = Auth::new(src.clone(), SessionSecret::generate(), RateLimiter::new(rate, 2));
+        let auth = Auth::new(
+            src.clone(),
+            SessionSecret::generate(),
+            RateLimiter::new(rate, 2),
+        );
         (src, auth)
     }
 
     fn bearer(secret: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {secret}")).unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
+        );
         h
     }
 
@@ -339,9 +369,13 @@ mod tests {
             auth.authorize(&bearer(&read.secret), Role::Screen),
             Err(ApiError::Forbidden(_))
         ));
-        let p = auth.authorize(&bearer(&screen.secret), Role::Screen).unwrap();
+        let p = auth
+            .authorize(&bearer(&screen.secret), Role::Screen)
+            .unwrap();
         assert_eq!(p.name, "bank");
-        assert!(auth.authorize(&bearer(&screen.secret), Role::Admin).is_err());
+        assert!(auth
+            .authorize(&bearer(&screen.secret), Role::Admin)
+            .is_err());
         // A well-formed but unknown key, and garbage.
         let (other, _) = generate_key("x", Role::Admin);
         assert!(auth.authorize(&bearer(&other.secret), Role::Read).is_err());
@@ -356,7 +390,10 @@ mod tests {
         h.insert("x-api-key", HeaderValue::from_str(&k.secret).unwrap());
         assert!(auth.authorize(&h, Role::Admin).is_ok());
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("ApiKey {}", k.secret)).unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("ApiKey {}", k.secret)).unwrap(),
+        );
         assert!(auth.authorize(&h, Role::Admin).is_ok());
     }
 
@@ -368,7 +405,9 @@ mod tests {
         assert!(auth.authorize(&bearer(&k.secret), Role::Screen).is_ok());
         src.0.lock().unwrap()[0].revoke(Utc::now());
         auth.invalidate();
-        let e = auth.authorize(&bearer(&k.secret), Role::Screen).unwrap_err();
+        let e = auth
+            .authorize(&bearer(&k.secret), Role::Screen)
+            .unwrap_err();
         assert!(e.to_string().contains("revoked"), "{e}");
     }
 
@@ -391,7 +430,10 @@ mod tests {
         let (p, cookie_value) = auth.login(&k.secret, false).unwrap();
         assert_eq!(p.role, Role::Read);
         let set = cookie_value.to_str().unwrap();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
         let token = set
             .strip_prefix("embargo_session=")
             .and_then(|s| s.split(';').next())
@@ -408,7 +450,10 @@ mod tests {
         assert!(auth.authorize(&h, Role::Read).is_err());
         // A forged token fails.
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("embargo_session=v1.e30.AAAA"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("embargo_session=v1.e30.AAAA"),
+        );
         assert!(auth.identify(&h).is_err());
     }
 }

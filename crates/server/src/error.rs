@@ -217,7 +217,13 @@ fn rejection_status(status: StatusCode, text: String) -> ApiError {
 
 /// Keeps a rejection message short and single-line.
 fn body_text(text: String) -> String {
-    let mut t: String = text.lines().next().unwrap_or("").chars().take(400).collect();
+    let mut t: String = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(400)
+        .collect();
     if t.is_empty() {
         t = "invalid request".to_string();
     }
@@ -263,7 +269,9 @@ mod tests {
         assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(resp.headers()[header::RETRY_AFTER], "3");
         assert_eq!(resp.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let p: Problem = serde_json::from_slice(&body).unwrap();
         assert_eq!(p.status, 429);
         assert_eq!(p.retry_after, Some(3));
@@ -274,7 +282,9 @@ mod tests {
     async fn internal_errors_do_not_leak() {
         let resp = ApiError::internal("disk /var/secret/db.sqlite is corrupt").into_response();
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("secret"), "{text}");
         assert!(text.contains("\"status\":500"));

@@ -148,7 +148,9 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         }
-        out.push_str("# HELP embargo_http_request_duration_seconds Time to answer HTTP requests.\n");
+        out.push_str(
+            "# HELP embargo_http_request_duration_seconds Time to answer HTTP requests.\n",
+        );
         out.push_str("# TYPE embargo_http_request_duration_seconds histogram\n");
         for (route, h) in self.latency.snapshot() {
             let route = escape(&route);

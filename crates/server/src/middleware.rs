@@ -83,7 +83,13 @@ async fn ensure_problem(resp: Response) -> Response {
             "the request took longer than the configured timeout".to_string()
         }
         s if s.is_server_error() => "the server could not complete the request".to_string(),
-        _ => text.lines().next().unwrap_or("").chars().take(300).collect(),
+        _ => text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect(),
     };
     let problem = Problem {
         kind: problem_type(status),

@@ -66,7 +66,10 @@ impl Recorder {
             payload,
         };
         if self.tx.send(msg).await.is_err() {
-            tracing::error!(kind, "the audit recorder has stopped; a record was not written");
+            tracing::error!(
+                kind,
+                "the audit recorder has stopped; a record was not written"
+            );
         }
     }
 

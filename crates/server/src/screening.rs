@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
-use embargo_audit::{ListVersionRef as ReceiptVersion, Outcome, Receipt, ReceiptHit, SignedReceipt};
+use embargo_audit::{
+    ListVersionRef as ReceiptVersion, Outcome, Receipt, ReceiptHit, SignedReceipt,
+};
 use embargo_engine::{ScreenHit, Snapshot, VersionRef};
 use embargo_law::{IssuerResolver, NameLink};
 use embargo_match::Query;
@@ -28,7 +30,10 @@ impl From<&VersionRef> for ListVersionRef {
 
 /// The versions of a snapshot, as API types.
 pub fn version_refs(snap: &Snapshot) -> Vec<ListVersionRef> {
-    snap.version_refs().iter().map(ListVersionRef::from).collect()
+    snap.version_refs()
+        .iter()
+        .map(ListVersionRef::from)
+        .collect()
 }
 
 impl From<ExampleQuery> for Query {
@@ -107,7 +112,9 @@ impl ScreenQuery {
             || self.birth_dates.len() > MAX_PARTS
             || self.identifiers.len() > MAX_PARTS
         {
-            return Err(format!("at most {MAX_PARTS} names, countries, dates or identifiers"));
+            return Err(format!(
+                "at most {MAX_PARTS} names, countries, dates or identifiers"
+            ));
         }
         let birth_dates = self
             .birth_dates
@@ -212,7 +219,9 @@ pub fn hit_out(snap: &Snapshot, h: &ScreenHit) -> Hit {
 }
 
 /// yente-style feature explanations of a hit.
-pub fn explanations(h: &ScreenHit) -> (BTreeMap<String, f64>, BTreeMap<String, FeatureExplanation>) {
+pub fn explanations(
+    h: &ScreenHit,
+) -> (BTreeMap<String, f64>, BTreeMap<String, FeatureExplanation>) {
     let x = &h.explanation;
     let mut features = BTreeMap::new();
     let mut out = BTreeMap::new();
@@ -346,7 +355,10 @@ mod tests {
         let m = q.to_query().unwrap();
         assert_eq!(m.schema, Some(Schema::Company));
         assert_eq!(m.names, vec!["Xiaomi Corp"]);
-        assert_eq!(m.identifiers, vec![(IdKind::Isin, "US16941M1099".to_string())]);
+        assert_eq!(
+            m.identifiers,
+            vec![(IdKind::Isin, "US16941M1099".to_string())]
+        );
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub struct MatchResponse {
 }
 
 /// Query parameters of `POST /match/{dataset}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, IntoParams)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
     /// Results per query (default 5, at most 500).
@@ -198,23 +198,6 @@ pub struct MatchParams {
     pub changed_since: Option<NaiveDate>,
     /// Screen against the lists as they stood on this date.
     pub as_of: Option<NaiveDate>,
-}
-
-impl Default for MatchParams {
-    fn default() -> Self {
-        MatchParams {
-            limit: None,
-            threshold: None,
-            cutoff: None,
-            algorithm: None,
-            include_dataset: Vec::new(),
-            exclude_dataset: Vec::new(),
-            exclude_entity_ids: Vec::new(),
-            topics: Vec::new(),
-            changed_since: None,
-            as_of: None,
-        }
-    }
 }
 
 /// Query parameters of `GET /search/{dataset}`.
@@ -247,52 +230,28 @@ pub struct SearchParams {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Parses query-string pairs into a parameter struct, allowing repeated
-/// keys for list parameters (`include_dataset=a&include_dataset=b`).
+/// Parses a query string into a parameter struct, allowing repeated keys
+/// for list parameters (`include_dataset=a&include_dataset=b`); values of
+/// the keys in `lists` may also be comma-separated (`a,b`).
 ///
-/// Keys listed in `lists` are collected into arrays; unknown keys are
-/// ignored (yente ignores them too); a value that does not parse is a 400.
+/// Unknown keys are ignored (yente ignores them too); a value that does
+/// not parse is a 400.
 pub fn parse_query<T: serde::de::DeserializeOwned>(
     raw: Option<&str>,
     lists: &[&str],
 ) -> Result<T, ApiError> {
-    let mut map = serde_json::Map::new();
-    for l in lists {
-        map.insert((*l).to_string(), serde_json::Value::Array(Vec::new()));
-    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        let k = k.into_owned();
-        let v = v.into_owned();
-        if lists.contains(&k.as_str()) {
-            if let Some(serde_json::Value::Array(a)) = map.get_mut(&k) {
-                for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                    a.push(serde_json::Value::String(part.to_string()));
-                }
+        if lists.contains(&k.as_ref()) {
+            for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                out.append_pair(&k, part);
             }
         } else {
-            map.insert(k, typed_value(&v));
+            out.append_pair(&k, &v);
         }
     }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
-        ApiError::BadRequest(format!("invalid query parameter: {e}"))
-    })
-}
-
-/// A query-string value as JSON: numbers and booleans typed, the rest strings.
-fn typed_value(v: &str) -> serde_json::Value {
-    if let Ok(n) = v.parse::<u64>() {
-        return serde_json::Value::from(n);
-    }
-    if let Ok(f) = v.parse::<f64>() {
-        if f.is_finite() && v.bytes().any(|b| b.is_ascii_digit()) {
-            return serde_json::Value::from(f);
-        }
-    }
-    match v {
-        "true" => serde_json::Value::Bool(true),
-        "false" => serde_json::Value::Bool(false),
-        _ => serde_json::Value::String(v.to_string()),
-    }
+    serde_html_form::from_str(&out.finish())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query parameter: {e}")))
 }
 
 /// Accepts FtM property values as a list of strings, a single string, or
@@ -396,8 +355,8 @@ impl ExampleQuery {
     /// Reads an FtM example; an unknown schema, a bad date or an example
     /// with nothing to match on is an error (the query's status 400).
     pub fn from_example(ex: &EntityExample) -> Result<ExampleQuery, String> {
-        let schema = Schema::parse(&ex.schema)
-            .ok_or_else(|| format!("unknown schema '{}'", ex.schema))?;
+        let schema =
+            Schema::parse(&ex.schema).ok_or_else(|| format!("unknown schema '{}'", ex.schema))?;
         let mut q = ExampleQuery {
             schema: Some(schema),
             ..ExampleQuery::default()
@@ -418,9 +377,8 @@ impl ExampleQuery {
                     }
                     p if DATE_PROPS.contains(&p) => {
                         let text = v.get(..10).filter(|_| v.len() > 10).unwrap_or(v);
-                        let d: PartialDate = text
-                            .parse()
-                            .map_err(|e| format!("property {p}: {e}"))?;
+                        let d: PartialDate =
+                            text.parse().map_err(|e| format!("property {p}: {e}"))?;
                         q.birth_dates.push(d);
                     }
                     p => {
@@ -467,7 +425,11 @@ pub struct DatasetFilter {
 
 impl DatasetFilter {
     /// The filter of a path dataset plus include/exclude parameters.
-    pub fn new(path_dataset: &str, include: &[String], exclude: &[String]) -> Result<Self, ApiError> {
+    pub fn new(
+        path_dataset: &str,
+        include: &[String],
+        exclude: &[String],
+    ) -> Result<Self, ApiError> {
         check_dataset(path_dataset)?;
         for d in include.iter().chain(exclude) {
             if !DATASETS.contains(&d.as_str()) {
@@ -478,7 +440,11 @@ impl DatasetFilter {
         if path_dataset != "default" {
             inc.push(path_dataset.to_string());
         }
-        let include: Vec<String> = include.iter().filter(|d| *d != "default").cloned().collect();
+        let include: Vec<String> = include
+            .iter()
+            .filter(|d| *d != "default")
+            .cloned()
+            .collect();
         if !include.is_empty() {
             if inc.is_empty() {
                 inc = include;
@@ -526,7 +492,11 @@ impl DatasetFilter {
 
     /// True when an entity in `datasets` passes the filter.
     pub fn allows(&self, datasets: &[String]) -> bool {
-        if self.exclude.iter().any(|x| datasets.contains(x) || x == "default") {
+        if self
+            .exclude
+            .iter()
+            .any(|x| datasets.contains(x) || x == "default")
+        {
             return false;
         }
         self.include.is_empty() || self.include.iter().any(|i| datasets.contains(i))
@@ -586,9 +556,18 @@ mod tests {
 
     #[test]
     fn bad_examples_are_refused() {
-        assert!(ExampleQuery::from_example(&example(r#"{"schema":"Spaceship","properties":{"name":["x"]}}"#)).is_err());
-        assert!(ExampleQuery::from_example(&example(r#"{"schema":"Person","properties":{"gender":["male"]}}"#)).is_err());
-        assert!(ExampleQuery::from_example(&example(r#"{"schema":"Person","properties":{"name":["x"],"birthDate":["soon"]}}"#)).is_err());
+        assert!(ExampleQuery::from_example(&example(
+            r#"{"schema":"Spaceship","properties":{"name":["x"]}}"#
+        ))
+        .is_err());
+        assert!(ExampleQuery::from_example(&example(
+            r#"{"schema":"Person","properties":{"gender":["male"]}}"#
+        ))
+        .is_err());
+        assert!(ExampleQuery::from_example(&example(
+            r#"{"schema":"Person","properties":{"name":["x"],"birthDate":["soon"]}}"#
+        ))
+        .is_err());
     }
 
     #[test]
@@ -616,6 +595,9 @@ mod tests {
         assert_eq!(p.changed_since, NaiveDate::from_ymd_opt(2025, 1, 1));
         let e = parse_query::<MatchParams>(Some("limit=many"), &[]).unwrap_err();
         assert!(matches!(e, ApiError::BadRequest(_)));
+        let s: SearchParams = parse_query(Some("q=941&offset=2"), &["countries"]).unwrap();
+        assert_eq!(s.q.as_deref(), Some("941"));
+        assert_eq!(s.offset, Some(2));
     }
 
     #[test]

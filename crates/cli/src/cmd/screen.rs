@@ -187,7 +187,7 @@ fn screen_file(ctx: &Ctx, snap: &Snapshot, input: &PathBuf, opts: &ScreenOptions
     let json = ctx.format == Format::Json;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(io::stdout());
     if !json {
         w.write_record(["query_id", "rank", "entity_id", "list", "score", "matched_name", "explanation"])?;
     }
@@ -224,8 +224,7 @@ fn screen_file(ctx: &Ctx, snap: &Snapshot, input: &PathBuf, opts: &ScreenOptions
                     w.write_record([qid.as_str(), &(i + 1).to_string(), &h.entity_id, &h.list, &format!("{:.4}", h.score), &h.matched_name, &h.explanation.to_string()])?;
                 }
                 w.flush()?;
-                out.write_all(w.get_ref())?;
-                w.get_mut().clear();
+                
             }
         }
     }
@@ -278,31 +277,102 @@ pub fn score_pairs(_ctx: &Ctx, a: ScorePairsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads a labelled-pairs CSV: (schema, score, is_match).
+fn score_pairs_file(path: &PathBuf) -> anyhow::Result<Vec<(String, f64, bool)>> {
+    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let headers = rdr.headers()?.clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (Some(cs), Some(c1), Some(c2), Some(cm)) = (col("schema"), col("name1"), col("name2"), col("is_match")) else {
+        bail!("{}: the header must have schema, name1, name2 and is_match", path.display());
+    };
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: line {}", path.display(), i + 2))?;
+        let schema_s = rec.get(cs).unwrap_or("").to_string();
+        let schema = Schema::parse(&schema_s).unwrap_or(Schema::LegalEntity);
+        let s = embargo_match::score_pair(schema, rec.get(c1).unwrap_or(""), rec.get(c2).unwrap_or(""));
+        let label = matches!(rec.get(cm).map(str::trim), Some("true" | "1" | "yes"));
+        out.push((schema_s, s.score, label));
+    }
+    Ok(out)
+}
+
+fn metrics_json(m: &embargo_match::eval::Metrics) -> serde_json::Value {
+    serde_json::json!({"precision": m.precision, "recall": m.recall, "f1": m.f1, "threshold": m.threshold,
+        "tp": m.tp, "fp": m.fp, "fn": m.fn_})
+}
+
 pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
+    use embargo_match::eval as ev;
     let mut report = serde_json::Map::new();
     let mut files = a.pairs.clone();
     files.extend(a.cjk.clone());
+    let table = ctx.format == Format::Table;
     for f in &files {
-        let r = embargo_match::eval::evaluate_pairs_file(f, a.threshold)
-            .with_context(|| format!("cannot evaluate {}", f.display()))?;
-        if ctx.format == Format::Table {
-            println!("{}", f.display());
-            println!("{r}");
+        let rows = score_pairs_file(f)?;
+        let pairs: Vec<(f64, bool)> = rows.iter().map(|r| (r.1, r.2)).collect();
+        let at = ev::at_threshold(&pairs, a.threshold);
+        let best = ev::best_f1(&pairs);
+        let auc = ev::roc_auc(&pairs);
+        let groups = ev::by_group(&rows, a.threshold);
+        if table {
+            println!("{} ({} pairs)", f.display(), pairs.len());
+            println!(
+                "  at {:.2}: precision {:.3} recall {:.3} F1 {:.3}  (tp {} fp {} fn {})",
+                a.threshold, at.precision, at.recall, at.f1, at.tp, at.fp, at.fn_
+            );
+            println!("  best F1 {:.3} at {:.2}; ROC-AUC {:.3}", best.f1, best.threshold, auc);
+            for (g, m) in &groups {
+                println!("  {g:<13} precision {:.3} recall {:.3} F1 {:.3}", m.precision, m.recall, m.f1);
+            }
         }
-        report.insert(f.display().to_string(), serde_json::to_value(&r)?);
+        report.insert(
+            f.display().to_string(),
+            serde_json::json!({"n": pairs.len(), "at_threshold": metrics_json(&at), "best_f1": metrics_json(&best), "roc_auc": auc,
+                "by_schema": groups.iter().map(|(g, m)| (g.clone(), metrics_json(m))).collect::<serde_json::Map<_, _>>()}),
+        );
     }
     if let Some(q) = &a.queries {
         let engine = ctx.engine()?;
         let snap = engine.snapshot();
-        let r = embargo_match::eval::evaluate_queries_file(q, snap.index(), &["us_ofac_sdn".to_string()])
-            .with_context(|| format!("cannot evaluate {}", q.display()))?;
-        if ctx.format == Format::Table {
-            println!("{} (index: {} records, us_ofac_sdn)", q.display(), snap.index().len());
-            println!("{r}");
+        let mut rdr = csv::Reader::from_path(q).with_context(|| format!("cannot open {}", q.display()))?;
+        let headers = rdr.headers()?.clone();
+        let col = |n: &str| headers.iter().position(|h| h == n);
+        let (Some(cs), Some(cn), Some(csrc), Some(cref)) = (col("schema"), col("name"), col("expected_source"), col("expected_ref")) else {
+            bail!("{}: the header must have schema, name, expected_source and expected_ref", q.display());
+        };
+        let mut ranks = Vec::new();
+        let opts = ScreenOptions { limit: 10, threshold: 0.0, datasets: None, exclude_ids: Vec::new() };
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.with_context(|| format!("{}: line {}", q.display(), i + 2))?;
+            let list = rec.get(csrc).unwrap_or("").to_string();
+            let expected = format!("{list}:{}", rec.get(cref).unwrap_or(""));
+            let query = Query {
+                schema: Schema::parse(rec.get(cs).unwrap_or("")),
+                names: vec![rec.get(cn).unwrap_or("").to_string()],
+                countries: Vec::new(),
+                birth_dates: Vec::new(),
+                identifiers: Vec::new(),
+            };
+            let opts = ScreenOptions { datasets: Some(vec![list]), ..opts.clone() };
+            let res = snap.screen(&query, &opts);
+            ranks.push(res.hits.iter().position(|h| h.entity_id == expected).map(|p| p + 1));
         }
-        report.insert(q.display().to_string(), serde_json::to_value(&r)?);
+        let r1 = ev::recall_at_k(&ranks, 1);
+        let r10 = ev::recall_at_k(&ranks, 10);
+        if table {
+            let v = snap.versions().iter().find(|v| v.list == "us_ofac_sdn");
+            println!(
+                "{} ({} queries) against {}",
+                q.display(),
+                ranks.len(),
+                v.map(|v| format!("us_ofac_sdn v{} as of {} ({} entities)", v.seq, v.as_of(), v.entity_count)).unwrap_or_default()
+            );
+            println!("  recall@1 {r1:.4}  recall@10 {r10:.4}");
+        }
+        report.insert(q.display().to_string(), serde_json::json!({"n": ranks.len(), "recall_at_1": r1, "recall_at_10": r10}));
     }
-    if ctx.format != Format::Table {
+    if !table {
         print_json(&report)?;
     }
     Ok(ExitCode::SUCCESS)

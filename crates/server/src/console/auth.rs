@@ -139,7 +139,11 @@ fn login_page(next: &str, error: Option<&str>) -> Response {
     } else {
         StatusCode::OK
     };
-    (status, html_page(layout::page(&viewer, Nav::Login, "Sign in", None, body))).into_response()
+    (
+        status,
+        html_page(layout::page(&viewer, Nav::Login, "Sign in", None, body)),
+    )
+        .into_response()
 }
 
 /// `GET /login`
@@ -165,7 +169,8 @@ pub(crate) async fn login(State(st): State<ConsoleState>, Form(f): Form<LoginFor
 /// `POST /logout`: clears the cookie.
 pub(crate) async fn logout() -> Response {
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, logout_cookie());
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, logout_cookie());
     resp
 }
 

@@ -9,7 +9,7 @@ use embargo_law::{
     TradeDecision,
 };
 use embargo_match::Query as MatchQuery;
-use embargo_model::EntityId;
+use embargo_model::{EntityId, Schema};
 use maud::{html, Markup};
 
 use super::layout::outcome_class;
@@ -21,7 +21,9 @@ pub(crate) struct IndexResolver<'a>(pub &'a Snapshot);
 
 impl IssuerResolver for IndexResolver<'_> {
     fn resolve_name(&self, name: &str) -> Vec<NameLink> {
+        // Securities are issued by organisations, never by people.
         let query = MatchQuery {
+            schema: Some(Schema::Company),
             names: vec![name.to_string()],
             ..MatchQuery::default()
         };
@@ -39,7 +41,9 @@ impl IssuerResolver for IndexResolver<'_> {
                 score: h.score,
                 explanation: format!(
                     "'{}' ~ '{}' (name score {:.2})",
-                    h.explanation.query_name, h.explanation.candidate_name, h.explanation.name_score
+                    h.explanation.query_name,
+                    h.explanation.candidate_name,
+                    h.explanation.name_score
                 ),
                 matched_name: h.matched_name,
             })

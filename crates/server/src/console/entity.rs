@@ -17,8 +17,8 @@ use super::auth::Auth;
 use super::effect::{self, decide, ZONES};
 use super::layout::{self, list_badge, program_badge, Nav};
 use super::{
-    blocking, data_line, entity_href, html_page, parse_date, timeline, ConsoleError,
-    ConsoleState, Result,
+    blocking, data_line, entity_href, html_page, parse_date, timeline, ConsoleError, ConsoleState,
+    Result,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,7 +94,10 @@ fn kind_label(k: NameKind) -> &'static str {
 fn names(e: &Entity) -> Markup {
     let mut groups: BTreeMap<(NameKind, &'static str), Vec<&embargo_model::Name>> = BTreeMap::new();
     for n in &e.names {
-        groups.entry((n.kind, script(&n.value))).or_default().push(n);
+        groups
+            .entry((n.kind, script(&n.value)))
+            .or_default()
+            .push(n);
     }
     html! {
         div.names data-testid="names" {
@@ -124,14 +127,28 @@ fn identifiers(e: &Entity) -> Markup {
     let securities: Vec<_> = e
         .identifiers
         .iter()
-        .filter(|i| matches!(i.kind, IdKind::Isin | IdKind::Ticker | IdKind::Uscc | IdKind::Lei))
+        .filter(|i| {
+            matches!(
+                i.kind,
+                IdKind::Isin | IdKind::Ticker | IdKind::Uscc | IdKind::Lei
+            )
+        })
         .collect();
     let others: Vec<_> = e
         .identifiers
         .iter()
-        .filter(|i| !matches!(i.kind, IdKind::Isin | IdKind::Ticker | IdKind::Uscc | IdKind::Lei))
+        .filter(|i| {
+            !matches!(
+                i.kind,
+                IdKind::Isin | IdKind::Ticker | IdKind::Uscc | IdKind::Lei
+            )
+        })
         .collect();
-    let issuers: Vec<_> = e.names.iter().filter(|n| n.kind == NameKind::Issuer).collect();
+    let issuers: Vec<_> = e
+        .names
+        .iter()
+        .filter(|n| n.kind == NameKind::Issuer)
+        .collect();
     let table = |ids: &[&embargo_model::Identifier]| {
         html! {
             div.table-wrap {
@@ -319,10 +336,16 @@ fn load(st: &ConsoleState, id: &EntityId, p: &EntityParams) -> Result<Loaded> {
         .unwrap_or_else(|| SecurityRef::name(entity.caption()));
     let mut why = Vec::new();
     let now = Utc::now().fixed_offset();
-    why.push(("Today".to_string(), decide(&snap, security.clone(), Side::Buy, now)));
+    why.push((
+        "Today".to_string(),
+        decide(&snap, security.clone(), Side::Buy, now),
+    ));
     if !p.at_date.trim().is_empty() {
         let at = effect::instant(&p.at_date, &p.at_time, &p.at_zone)?;
-        why.push((format!("At {}", at.to_rfc3339()), decide(&snap, security, Side::Buy, at)));
+        why.push((
+            format!("At {}", at.to_rfc3339()),
+            decide(&snap, security, Side::Buy, at),
+        ));
     }
     Ok(Loaded {
         entity,
@@ -397,6 +420,23 @@ pub(crate) async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_grouped_by_kind_and_script_with_pinyin() {
+        let mut e = Entity::new(
+            EntityId::new("us_dod_1260h", "hikvision"),
+            embargo_model::Schema::Company,
+            "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        );
+        e.add_name("海康威视", NameKind::LocalScript);
+        e.add_name("Hikvision", NameKind::Alias);
+        let html = names(&e).into_string();
+        assert!(html.contains("Local-script names · <span class=\"muted\">Han</span>"));
+        assert!(html.contains(r#"<span class="han">海康威视</span>"#));
+        assert!(html.contains("hǎi kāng wēi shì"));
+        assert!(html.contains("Also known as · <span class=\"muted\">Latin</span>"));
+        assert!(html.find("Primary name") < html.find("Also known as"));
+    }
 
     #[test]
     fn scripts_and_pinyin() {

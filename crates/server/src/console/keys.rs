@@ -25,7 +25,12 @@ pub(crate) struct KeyForm {
     id: String,
 }
 
-fn render(auth: &Auth, keys: &[ApiKey], created: Option<(String, String)>, note: Option<String>) -> Response {
+fn render(
+    auth: &Auth,
+    keys: &[ApiKey],
+    created: Option<(String, String)>,
+    note: Option<String>,
+) -> Response {
     let body = html! {
         @if let Some((name, secret)) = &created {
             div.flash role="status" data-testid="new-key" {
@@ -84,7 +89,13 @@ fn render(auth: &Auth, keys: &[ApiKey], created: Option<(String, String)>, note:
             }
         }
     };
-    html_page(layout::page(&auth.viewer, Nav::Keys, "API keys", None, body))
+    html_page(layout::page(
+        &auth.viewer,
+        Nav::Keys,
+        "API keys",
+        None,
+        body,
+    ))
 }
 
 /// `GET /keys`
@@ -109,12 +120,13 @@ pub(crate) async fn action(
             "create" => {
                 let name = f.name.trim();
                 if name.is_empty() || name.len() > 64 {
-                    return Err(ConsoleError::BadRequest("a key needs a name of 1 to 64 characters".into()));
+                    return Err(ConsoleError::BadRequest(
+                        "a key needs a name of 1 to 64 characters".into(),
+                    ));
                 }
-                let role: Role = f
-                    .role
-                    .parse()
-                    .map_err(|e: embargo_audit::KeyError| ConsoleError::BadRequest(e.to_string()))?;
+                let role: Role = f.role.parse().map_err(|e: embargo_audit::KeyError| {
+                    ConsoleError::BadRequest(e.to_string())
+                })?;
                 let (secret, stored) = generate_key(name, role);
                 st.app.engine.with_store_mut(|s| {
                     s.insert_api_key(&ApiKey {
@@ -127,7 +139,10 @@ pub(crate) async fn action(
                     })
                 })?;
                 st.app.engine.audit(
-            &actor, "key_created", json!({"id": stored.id, "name": name, "role": role.as_str()}))?;
+                    &actor,
+                    "key_created",
+                    json!({"id": stored.id, "name": name, "role": role.as_str()}),
+                )?;
                 created = Some((name.to_string(), secret.secret));
             }
             "revoke" => {
@@ -138,7 +153,11 @@ pub(crate) async fn action(
                     note = Some(format!("Key {id} does not exist or was already revoked."));
                 }
             }
-            other => return Err(ConsoleError::BadRequest(format!("unknown action '{other}'"))),
+            other => {
+                return Err(ConsoleError::BadRequest(format!(
+                    "unknown action '{other}'"
+                )))
+            }
         }
         st.app.auth.invalidate();
         let keys = st.app.engine.with_store_ref(|s| s.api_keys())?;

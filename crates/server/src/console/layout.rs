@@ -45,6 +45,9 @@ pub struct DataLine {
     pub versions: Vec<DataVersion>,
     /// The "as of" date the user chose; `None` means the latest versions.
     pub as_of: Option<NaiveDate>,
+    /// What the versions are, when not the latest ones (e.g. "Compared
+    /// versions").
+    pub label: Option<&'static str>,
 }
 
 impl DataLine {
@@ -52,9 +55,10 @@ impl DataLine {
     pub fn render(&self) -> Markup {
         html! {
             p.dataline data-testid="dataline" {
-                @match self.as_of {
-                    Some(d) => { "As of " strong { (d) } ": " }
-                    None => { "Latest list versions: " }
+                @match (self.as_of, self.label) {
+                    (Some(d), _) => { "As of " strong { (d) } ": " }
+                    (None, Some(l)) => { (l) ": " }
+                    (None, None) => { "Latest list versions: " }
                 }
                 @if self.versions.is_empty() {
                     "no list version loaded."
@@ -77,7 +81,13 @@ const NAV: &[(Nav, &str, &str)] = &[
 ];
 
 /// Renders a whole page around `body`.
-pub fn page(viewer: &Viewer, nav: Nav, title: &str, data: Option<&DataLine>, body: Markup) -> Markup {
+pub fn page(
+    viewer: &Viewer,
+    nav: Nav,
+    title: &str,
+    data: Option<&DataLine>,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -185,6 +195,7 @@ mod tests {
                 as_of: "2025-12-01".parse().unwrap(),
             }],
             as_of: Some("2021-03-16".parse().unwrap()),
+            label: None,
         };
         let open = Viewer {
             name: None,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::auth::Auth;
 use super::layout::{self, list_badge, program_badge, Nav};
-use super::{blocking, data_line, entity_href, enc, html_page, ConsoleError, ConsoleState, Result};
+use super::{blocking, data_line, enc, entity_href, html_page, ConsoleError, ConsoleState, Result};
 
 fn title_of(list: &str) -> &str {
     ListId::find(list).map(|l| l.title).unwrap_or(list)
@@ -40,7 +40,13 @@ pub(crate) async fn index(auth: Auth, State(st): State<ConsoleState>) -> Result<
             p.muted { "The NS-CMIC list is the " code { "CMIC-EO13959" } " program of the OFAC non-SDN consolidated list; search it with the list filter." }
         }
     };
-    Ok(html_page(layout::page(&auth.viewer, Nav::Lists, "Lists and versions", Some(&data), body)))
+    Ok(html_page(layout::page(
+        &auth.viewer,
+        Nav::Lists,
+        "Lists and versions",
+        Some(&data),
+        body,
+    )))
 }
 
 fn list_row(l: &ListSummary) -> Markup {
@@ -83,10 +89,15 @@ pub(crate) async fn versions(
     let data = layout::DataLine {
         versions: versions
             .last()
-            .map(|v| layout::DataVersion { list: v.list.clone(), seq: v.seq, as_of: v.as_of() })
+            .map(|v| layout::DataVersion {
+                list: v.list.clone(),
+                seq: v.seq,
+                as_of: v.as_of(),
+            })
             .into_iter()
             .collect(),
         as_of: None,
+        label: Some("Latest version"),
     };
     let n = versions.len();
     let prev = versions.iter().rev().nth(1).map(|v| v.id);
@@ -131,7 +142,13 @@ pub(crate) async fn versions(
             }
         }
     };
-    Ok(html_page(layout::page(&auth.viewer, Nav::Lists, title_of(&list), Some(&data), body)))
+    Ok(html_page(layout::page(
+        &auth.viewer,
+        Nav::Lists,
+        title_of(&list),
+        Some(&data),
+        body,
+    )))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,21 +188,44 @@ type DiffLine = (&'static str, String, String, String, String, String);
 fn lines(d: &Diff, p: &DiffParams) -> Vec<DiffLine> {
     let mut out: Vec<DiffLine> = Vec::new();
     for a in &d.added {
-        out.push(("added", a.id.to_string(), a.caption.clone(), String::new(), String::new(), a.programs.join("; ")));
+        out.push((
+            "added",
+            a.id.to_string(),
+            a.caption.clone(),
+            String::new(),
+            String::new(),
+            a.programs.join("; "),
+        ));
     }
     for r in &d.removed {
-        out.push(("removed", r.id.to_string(), r.caption.clone(), String::new(), r.programs.join("; "), String::new()));
+        out.push((
+            "removed",
+            r.id.to_string(),
+            r.caption.clone(),
+            String::new(),
+            r.programs.join("; "),
+            String::new(),
+        ));
     }
     for c in &d.changed {
         for f in &c.fields {
-            out.push(("changed", c.id.to_string(), c.caption.clone(), f.field.clone(), f.removed.join("; "), f.added.join("; ")));
+            out.push((
+                "changed",
+                c.id.to_string(),
+                c.caption.clone(),
+                f.field.clone(),
+                f.removed.join("; "),
+                f.added.join("; "),
+            ));
         }
     }
     let needle = p.q.trim().to_lowercase();
     out.retain(|l| {
         (p.kind.is_empty() || l.0 == p.kind)
             && (needle.is_empty()
-                || [&l.1, &l.2, &l.3, &l.4, &l.5].iter().any(|s| s.to_lowercase().contains(&needle)))
+                || [&l.1, &l.2, &l.3, &l.4, &l.5]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&needle)))
     });
     out
 }
@@ -208,9 +248,14 @@ pub(crate) async fn diff(
     let data = layout::DataLine {
         versions: [&d.from, &d.to]
             .iter()
-            .map(|v| layout::DataVersion { list: v.list.clone(), seq: v.seq, as_of: v.as_of() })
+            .map(|v| layout::DataVersion {
+                list: v.list.clone(),
+                seq: v.seq,
+                as_of: v.as_of(),
+            })
             .collect(),
         as_of: None,
+        label: Some("Compared versions"),
     };
     let csv_href = format!(
         "/lists/{}/diff.csv?from=v{}&to=v{}&q={}&kind={}",
@@ -280,7 +325,13 @@ pub(crate) async fn diff(
         }
     };
     let title = format!("{}: differences", title_of(&list));
-    Ok(html_page(layout::page(&auth.viewer, Nav::Lists, &title, Some(&data), body)))
+    Ok(html_page(layout::page(
+        &auth.viewer,
+        Nav::Lists,
+        &title,
+        Some(&data),
+        body,
+    )))
 }
 
 /// `GET /lists/{list}/diff.csv`
@@ -294,18 +345,46 @@ pub(crate) async fn diff_csv(
     let (d, p) = blocking(move || Ok((load_diff(&st, &l2, &p)?, p))).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| ConsoleError::Internal(e.to_string());
-    w.write_record(["list", "from_version", "to_version", "change", "entity_id", "caption", "field", "removed", "added"])
-        .map_err(err)?;
+    w.write_record([
+        "list",
+        "from_version",
+        "to_version",
+        "change",
+        "entity_id",
+        "caption",
+        "field",
+        "removed",
+        "added",
+    ])
+    .map_err(err)?;
     let (from, to) = (format!("v{}", d.from.seq), format!("v{}", d.to.seq));
     for (kind, id, caption, field, before, after) in lines(&d, &p) {
-        w.write_record([list.as_str(), &from, &to, kind, &id, &caption, &field, &before, &after])
-            .map_err(err)?;
+        w.write_record([
+            list.as_str(),
+            &from,
+            &to,
+            kind,
+            &id,
+            &caption,
+            &field,
+            &before,
+            &after,
+        ])
+        .map_err(err)?;
     }
-    let bytes = w.into_inner().map_err(|e| ConsoleError::Internal(e.to_string()))?;
-    let name = format!("attachment; filename=\"{}_{from}_{to}_diff.csv\"", list.replace(['"', '\\', '/'], "_"));
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let name = format!(
+        "attachment; filename=\"{}_{from}_{to}_diff.csv\"",
+        list.replace(['"', '\\', '/'], "_")
+    );
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     if let Ok(v) = HeaderValue::from_str(&name) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

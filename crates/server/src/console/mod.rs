@@ -72,7 +72,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AppState) -> Router<S> {
         .route("/lists/{list}/diff", get(lists::diff))
         .route("/lists/{list}/diff.csv", get(lists::diff_csv))
         .route("/trade", get(trade::page))
-        .route("/portfolio", get(portfolio::form_page).post(portfolio::submit))
+        .route(
+            "/portfolio",
+            get(portfolio::form_page).post(portfolio::submit),
+        )
         .route("/portfolio/report/{file}", get(portfolio::download))
         .route("/review", get(review::page).post(review::decide))
         .route("/keys", get(keys::page).post(keys::action))
@@ -160,7 +163,9 @@ pub(crate) fn parse_date(field: &str, value: Option<&str>) -> Result<Option<Naiv
         None => Ok(None),
         Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| ConsoleError::BadRequest(format!("{field}: expected a date YYYY-MM-DD, got '{v}'"))),
+            .map_err(|_| {
+                ConsoleError::BadRequest(format!("{field}: expected a date YYYY-MM-DD, got '{v}'"))
+            }),
     }
 }
 
@@ -177,6 +182,7 @@ pub(crate) fn data_line(snap: &Snapshot, as_of: Option<NaiveDate>) -> DataLine {
             })
             .collect(),
         as_of,
+        label: None,
     }
 }
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use embargo_audit::Role;
 use embargo_law::report::{self, ReportContext};
-use embargo_law::{parse_positions_csv, screen_portfolio, PortfolioReport, Policy, Side};
+use embargo_law::{parse_positions_csv, screen_portfolio, Policy, PortfolioReport, Side};
 use maud::{html, Markup};
 use serde_json::json;
 
@@ -77,7 +77,13 @@ pub(crate) async fn form_page(auth: Auth, State(st): State<ConsoleState>) -> Res
         p.empty { "Upload a holdings file to see each position's outcome, a summary by program and outcome, and the downloadable report." }
         details { summary { "Example file" } pre { (EXAMPLE) } }
     };
-    Ok(html_page(layout::page(&auth.viewer, Nav::Portfolio, "Screen a portfolio", Some(&data), body)))
+    Ok(html_page(layout::page(
+        &auth.viewer,
+        Nav::Portfolio,
+        "Screen a portfolio",
+        Some(&data),
+        body,
+    )))
 }
 
 /// The fields of the upload form.
@@ -98,24 +104,25 @@ async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let boundary = multer::parse_boundary(ct).map_err(|_| {
-        ConsoleError::BadRequest("send the form as multipart/form-data (the page's form does)".into())
+        ConsoleError::BadRequest(
+            "send the form as multipart/form-data (the page's form does)".into(),
+        )
     })?;
-    let limits = multer::Constraints::new()
-        .size_limit(multer::SizeLimit::new().whole_stream(MAX_UPLOAD));
+    let limits =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(MAX_UPLOAD));
     let mut mp = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
     let mut up = Upload::default();
-    let bad = |e: multer::Error| ConsoleError::BadRequest(format!("could not read the upload: {e}"));
+    let bad =
+        |e: multer::Error| ConsoleError::BadRequest(format!("could not read the upload: {e}"));
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         let file_name = field.file_name().map(str::to_string);
         let bytes = field.bytes().await.map_err(bad)?;
         let text = || String::from_utf8_lossy(&bytes).trim().to_string();
         match name.as_str() {
-            "file" => {
-                if !bytes.is_empty() {
-                    up.file_name = file_name;
-                    up.file = bytes.to_vec();
-                }
+            "file" if !bytes.is_empty() => {
+                up.file_name = file_name;
+                up.file = bytes.to_vec();
             }
             "csv" => up.csv = text(),
             "date" => up.date = text(),
@@ -218,7 +225,10 @@ pub(crate) async fn submit(
     let st2 = st.clone();
     let (stored_id, report, data, up) = blocking(move || {
         let (name, bytes) = if !up.file.is_empty() {
-            (up.file_name.clone().unwrap_or_else(|| "upload.csv".into()), up.file.clone())
+            (
+                up.file_name.clone().unwrap_or_else(|| "upload.csv".into()),
+                up.file.clone(),
+            )
         } else if !up.csv.is_empty() {
             ("pasted.csv".to_string(), up.csv.clone().into_bytes())
         } else {
@@ -229,7 +239,9 @@ pub(crate) async fn submit(
         let holdings = parse_positions_csv(&name, &bytes)
             .map_err(|e| ConsoleError::BadRequest(e.to_string()))?;
         if holdings.is_empty() {
-            return Err(ConsoleError::BadRequest(format!("{name}: the file has a header but no position.")));
+            return Err(ConsoleError::BadRequest(format!(
+                "{name}: the file has a header but no position."
+            )));
         }
         let at = if up.date.is_empty() {
             Utc::now().fixed_offset()
@@ -249,7 +261,15 @@ pub(crate) async fn submit(
         let versions: Vec<String> = snap
             .versions()
             .iter()
-            .map(|v| format!("{} v{} (as of {}, sha256 {})", short_list(&v.list), v.seq, v.as_of(), v.sha256))
+            .map(|v| {
+                format!(
+                    "{} v{} (as of {}, sha256 {})",
+                    short_list(&v.list),
+                    v.seq,
+                    v.as_of(),
+                    v.sha256
+                )
+            })
             .collect();
         let ctx = ReportContext {
             title: format!("Portfolio screening of {name}"),
@@ -297,7 +317,13 @@ pub(crate) async fn submit(
             (positions(&report))
         }
     };
-    Ok(html_page(layout::page(&auth.viewer, Nav::Portfolio, "Screen a portfolio", Some(&data), body)))
+    Ok(html_page(layout::page(
+        &auth.viewer,
+        Nav::Portfolio,
+        "Screen a portfolio",
+        Some(&data),
+        body,
+    )))
 }
 
 /// `GET /portfolio/report/{id}.{csv,json,html}`
@@ -324,15 +350,26 @@ pub(crate) async fn download(
     })?;
     let render = |e: report::RenderError| ConsoleError::Internal(e.to_string());
     let (body, mime) = match ext {
-        "csv" => (report::to_csv(&report).map_err(render)?, "text/csv; charset=utf-8"),
-        "json" => (report::to_json(&report, &ctx).map_err(render)?, "application/json"),
+        "csv" => (
+            report::to_csv(&report).map_err(render)?,
+            "text/csv; charset=utf-8",
+        ),
+        "json" => (
+            report::to_json(&report, &ctx).map_err(render)?,
+            "application/json",
+        ),
         "html" => (report::to_html(&report, &ctx), "text/html; charset=utf-8"),
-        _ => return Err(ConsoleError::NotFound("ask for .csv, .json or .html".into())),
+        _ => {
+            return Err(ConsoleError::NotFound(
+                "ask for .csv, .json or .html".into(),
+            ))
+        }
     };
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"portfolio-{id}.{ext}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"portfolio-{id}.{ext}\""))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)

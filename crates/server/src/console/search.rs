@@ -52,7 +52,10 @@ pub(crate) struct Row {
 fn row(e: &Entity, score: f64, matched: &str, via: &str) -> Row {
     let mut lists: BTreeSet<String> = e.designations.iter().map(|d| d.list.clone()).collect();
     lists.insert(e.id.list().to_string());
-    if e.designations.iter().any(|d| d.program == embargo_engine::NS_CMIC_PROGRAM) {
+    if e.designations
+        .iter()
+        .any(|d| d.program == embargo_engine::NS_CMIC_PROGRAM)
+    {
         lists.insert("us_ofac_ns_cmic".to_string());
     }
     let programs: BTreeSet<String> = e.designations.iter().map(|d| d.program.clone()).collect();

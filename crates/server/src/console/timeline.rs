@@ -204,11 +204,17 @@ pub fn render(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="tl-title"><title id="tl-title">Timeline of designations and legal events, {start} to {end}</title>"#,
     );
-    s.push_str(r#"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" class="hatch"/></pattern></defs>"#);
+    s.push_str(r#"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" class="hatch"/></pattern><pattern id="hatch-grey" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" class="hatch-grey"/></pattern></defs>"#);
 
     // Year axis: a tick per year, labelled sparsely when the span is long.
     let years = (end_year - start_year).max(1);
-    let step = if years > 16 { 4 } else if years > 8 { 2 } else { 1 };
+    let step = if years > 16 {
+        4
+    } else if years > 8 {
+        2
+    } else {
+        1
+    };
     for y in (start_year..=end_year).step_by(step as usize) {
         if let Some(d) = NaiveDate::from_ymd_opt(y, 1, 1) {
             let x = scale.x(d);
@@ -229,8 +235,14 @@ pub fn render(
             esc(&truncate(&band.label, 28)),
             WIDTH - RIGHT,
         );
+        let vacated = first_event(&band.events, EventKind::Vacatur);
+        let enjoined = first_event(&band.events, EventKind::Injunction);
         for d in &band.designations {
-            draw_designation(&mut s, d, scale, mid, today);
+            let court = Court {
+                vacated: vacated.filter(|v| d.listed_on.is_none_or(|l| *v >= l)),
+                enjoined: enjoined.filter(|v| d.listed_on.is_none_or(|l| *v >= l)),
+            };
+            draw_designation(&mut s, d, scale, mid, today, court);
         }
         for ev in &band.events {
             draw_event(&mut s, ev, scale, mid);
@@ -238,7 +250,10 @@ pub fn render(
         s.push_str("</g>");
     }
 
-    for (date, class, label) in [(Some(today), "today", "today"), (instant, "instant", "as of")] {
+    for (date, class, label) in [
+        (Some(today), "today", "today"),
+        (instant, "instant", "as of"),
+    ] {
         let Some(date) = date else { continue };
         if date < start || date > end {
             continue;
@@ -262,7 +277,32 @@ fn truncate(s: &str, max: usize) -> String {
     t
 }
 
-fn draw_designation(s: &mut String, d: &Designation, scale: Scale, mid: f64, today: NaiveDate) {
+/// The first event of a kind in a band.
+fn first_event(events: &[LifecycleEvent], kind: EventKind) -> Option<NaiveDate> {
+    events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| e.at.date)
+        .min()
+}
+
+/// Court orders that change how a designation's effect is drawn.
+#[derive(Debug, Clone, Copy, Default)]
+struct Court {
+    /// A vacatur: the designation counts as never made.
+    vacated: Option<NaiveDate>,
+    /// A preliminary injunction: effect suspended from that day.
+    enjoined: Option<NaiveDate>,
+}
+
+fn draw_designation(
+    s: &mut String,
+    d: &Designation,
+    scale: Scale,
+    mid: f64,
+    today: NaiveDate,
+    court: Court,
+) {
     let listed = d.listed_on.or(d.effective.as_ref().map(|z| z.date));
     let Some(listed) = listed else {
         // A designation with no date at all: a marker at the right edge.
@@ -296,7 +336,11 @@ fn draw_designation(s: &mut String, d: &Designation, scale: Scale, mid: f64, tod
     let tip = esc(&tip);
     let link = d.source.as_deref().and_then(first_url);
     if let Some(url) = link {
-        let _ = write!(s, r#"<a href="{}" target="_blank" rel="noopener">"#, esc(url));
+        let _ = write!(
+            s,
+            r#"<a href="{}" target="_blank" rel="noopener">"#,
+            esc(url)
+        );
     }
     if xe > x0 {
         let _ = write!(
@@ -305,14 +349,38 @@ fn draw_designation(s: &mut String, d: &Designation, scale: Scale, mid: f64, tod
             xe - x0,
         );
     }
-    let _ = write!(
-        s,
-        r#"<rect class="inforce" x="{xe:.1}" y="{top:.1}" width="{:.1}" height="{h}" data-program="{}"><title>{tip}</title></rect>"#,
-        (x1 - xe).max(2.0),
-        esc(&d.program),
-    );
+    if let Some(v) = court.vacated {
+        let _ = write!(
+            s,
+            r#"<rect class="vacated" x="{xe:.1}" y="{top:.1}" width="{:.1}" height="{h}" data-program="{}"><title>{tip}; vacated by court order on {v}: treated as never made</title></rect>"#,
+            (x1 - xe).max(2.0),
+            esc(&d.program),
+        );
+    } else {
+        // In force from the effective date, suspended from an injunction on.
+        let xs = court
+            .enjoined
+            .map(|e| scale.x(e).clamp(xe, x1))
+            .unwrap_or(x1);
+        if xs > xe || court.enjoined.is_none() {
+            let _ = write!(
+                s,
+                r#"<rect class="inforce" x="{xe:.1}" y="{top:.1}" width="{:.1}" height="{h}" data-program="{}"><title>{tip}</title></rect>"#,
+                (xs - xe).max(2.0),
+                esc(&d.program),
+            );
+        }
+        if let Some(e) = court.enjoined {
+            let _ = write!(
+                s,
+                r#"<rect class="suspended" x="{xs:.1}" y="{top:.1}" width="{:.1}" height="{h}" data-program="{}"><title>{tip}; enjoined on {e}: effect suspended</title></rect>"#,
+                (x1 - xs).max(2.0),
+                esc(&d.program),
+            );
+        }
+    }
     if let Some(dv) = &d.divestment_until {
-        let xd = scale.x(dv.date);
+        let xd = scale.x(dv.date).min(x1);
         if xd > xe {
             let _ = write!(
                 s,
@@ -342,7 +410,11 @@ fn draw_event(s: &mut String, ev: &LifecycleEvent, scale: Scale, mid: f64) {
     let tip = esc(&format!("{} — {kind}: {} — {}", ev.at, ev.title, ev.effect));
     let link = first_url(&ev.source);
     if let Some(url) = link {
-        let _ = write!(s, r#"<a href="{}" target="_blank" rel="noopener">"#, esc(url));
+        let _ = write!(
+            s,
+            r#"<a href="{}" target="_blank" rel="noopener">"#,
+            esc(url)
+        );
     }
     // A diamond for legal-effect events, a circle for the rest.
     let diamond = matches!(
@@ -382,6 +454,8 @@ pub fn legend() -> &'static [(&'static str, &'static str)] {
     &[
         ("pending", "listed, not yet in effect"),
         ("inforce", "in force"),
+        ("suspended", "enjoined (suspended)"),
+        ("vacated", "vacated (never in effect)"),
         ("divest", "divestment window"),
         ("ev-injunction", "injunction"),
         ("ev-vacatur", "vacatur / removal"),
@@ -423,9 +497,27 @@ mod tests {
             source: "see https://law.example/case/21 ; Steptoe".into(),
         };
         let events = vec![
-            ev("e1", EventKind::Injunction, "2021-03-12", "Preliminary injunction", &["CCMC-1237"]),
-            ev("e2", EventKind::Vacatur, "2021-05-25", "Vacatur", &["CCMC-1237"]),
-            ev("e3", EventKind::Law, "2020-11-12", "EO 13959 signed", &["CCMC-EO13959"]),
+            ev(
+                "e1",
+                EventKind::Injunction,
+                "2021-03-12",
+                "Preliminary injunction",
+                &["CCMC-1237"],
+            ),
+            ev(
+                "e2",
+                EventKind::Vacatur,
+                "2021-05-25",
+                "Vacatur",
+                &["CCMC-1237"],
+            ),
+            ev(
+                "e3",
+                EventKind::Law,
+                "2020-11-12",
+                "EO 13959 signed",
+                &["CCMC-EO13959"],
+            ),
         ];
         (vec![d], events)
     }
@@ -442,10 +534,28 @@ mod tests {
         assert!(svg.contains(r#"data-kind="injunction""#));
         assert!(svg.contains(r#"data-kind="vacatur""#));
         assert!(svg.contains(r#"data-kind="law""#));
-        // Listed 2021-01-14, effective 2021-03-15: a pending segment, then in force.
+        // Listed 2021-01-14, to take effect 2021-03-15, vacated 2021-05-25:
+        // pending, then drawn as never in effect.
         assert!(svg.contains(r#"class="pending""#));
-        assert!(svg.contains(r#"class="inforce""#));
+        assert!(svg.contains(r#"class="vacated""#));
+        assert!(!svg.contains(r#"class="inforce""#));
         assert!(svg.contains(r#"class="ended""#));
+    }
+
+    #[test]
+    fn an_injunction_suspends_the_effect() {
+        let (d, mut e) = xiaomi();
+        e.retain(|ev| ev.kind != EventKind::Vacatur);
+        let mut d = d;
+        d[0].ended_on = None;
+        d[0].effective = Some(ZonedTime::date(date("2021-02-01")));
+        let svg = render(&d, &e, date("2022-01-01"), None);
+        assert!(
+            svg.contains(r#"class="inforce""#),
+            "in force from 02-01 to 03-12"
+        );
+        assert!(svg.contains(r#"class="suspended""#));
+        assert!(svg.contains("enjoined on 2021-03-12"));
     }
 
     #[test]

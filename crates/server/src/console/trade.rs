@@ -72,7 +72,11 @@ pub(crate) async fn page(
         Ok((Some(d), data))
     })
     .await?;
-    let side = if p.side.is_empty() { "buy" } else { p.side.as_str() };
+    let side = if p.side.is_empty() {
+        "buy"
+    } else {
+        p.side.as_str()
+    };
     let body = html! {
         form.card.inline method="get" action="/trade" data-testid="trade-form" {
             label.searchbox { "Security (ISIN, ticker and market, or issuer name)"
@@ -99,5 +103,11 @@ pub(crate) async fn page(
             None => { p.empty { "Enter a security, a side and an instant to see whether a US person may trade it then, and why." } }
         }
     };
-    Ok(html_page(layout::page(&auth.viewer, Nav::Trade, "Check a trade", Some(&data), body)))
+    Ok(html_page(layout::page(
+        &auth.viewer,
+        Nav::Trade,
+        "Check a trade",
+        Some(&data),
+        body,
+    )))
 }

@@ -50,7 +50,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Ready>, Api
         return Err(ApiError::Unavailable("no list is loaded".into()));
     }
     if !state.recorder.is_running() {
-        return Err(ApiError::Unavailable("the audit recorder is not running".into()));
+        return Err(ApiError::Unavailable(
+            "the audit recorder is not running".into(),
+        ));
     }
     Ok(ApiJson(Ready {
         status: "ok".into(),
@@ -64,7 +66,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Ready>, Api
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    text_response("text/plain; version=0.0.4; charset=utf-8", state.metrics.render())
+    text_response(
+        "text/plain; version=0.0.4; charset=utf-8",
+        state.metrics.render(),
+    )
 }
 
 /// This API's OpenAPI 3 document.

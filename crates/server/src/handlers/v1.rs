@@ -74,14 +74,19 @@ impl ScreenSettings {
     fn options(&self) -> Result<(ScreenOptions, f64), ApiError> {
         let threshold = self.threshold.unwrap_or(DEFAULT_THRESHOLD);
         if !(0.0..=1.0).contains(&threshold) {
-            return Err(ApiError::Unprocessable("threshold must be between 0 and 1".into()));
+            return Err(ApiError::Unprocessable(
+                "threshold must be between 0 and 1".into(),
+            ));
         }
         let limit = self.limit.unwrap_or(10);
         if limit == 0 || limit > MAX_HITS {
-            return Err(ApiError::Unprocessable(format!("limit must be between 1 and {MAX_HITS}")));
+            return Err(ApiError::Unprocessable(format!(
+                "limit must be between 1 and {MAX_HITS}"
+            )));
         }
         for d in &self.datasets {
-            check_dataset(d).map_err(|_| ApiError::Unprocessable(format!("unknown dataset '{d}'")))?;
+            check_dataset(d)
+                .map_err(|_| ApiError::Unprocessable(format!("unknown dataset '{d}'")))?;
         }
         Ok((
             ScreenOptions {
@@ -169,7 +174,12 @@ fn screen_one(
     let hits: Vec<Hit> = screened.hits.iter().map(|h| hit_out(snap, h)).collect();
     Ok(ScreenResult {
         id: q.id.clone(),
-        outcome: if hits.is_empty() { "no_match" } else { "matches" }.into(),
+        outcome: if hits.is_empty() {
+            "no_match"
+        } else {
+            "matches"
+        }
+        .into(),
         hits,
         suppressed: dismissed,
     })
@@ -234,10 +244,22 @@ pub async fn screen(
         "versions": versions,
     });
     let (audit_seq, receipt) = if want_receipt {
-        let (seq, r) = signed_receipt(&state, &principal, payload, &req, &snap, threshold, &result.hits).await?;
+        let (seq, r) = signed_receipt(
+            &state,
+            &principal,
+            payload,
+            &req,
+            &snap,
+            threshold,
+            &result.hits,
+        )
+        .await?;
         (Some(seq), Some(r))
     } else {
-        state.recorder.record(&principal.name, "screen", payload).await;
+        state
+            .recorder
+            .record(&principal.name, "screen", payload)
+            .await;
         (None, None)
     };
     Ok(ApiJson(ScreenResponse {
@@ -268,7 +290,9 @@ async fn signed_receipt(
     let snap = Arc::clone(snap);
     let hits = hits.to_vec();
     blocking(move || {
-        let rec = engine.audit(&actor, "screen", payload).map_err(ApiError::internal)?;
+        let rec = engine
+            .audit(&actor, "screen", payload)
+            .map_err(ApiError::internal)?;
         let body = receipt_body(query, as_of, &snap, threshold, &hits, Some(rec.seq));
         let signed = engine.sign(body).map_err(ApiError::internal)?;
         Ok((rec.seq, crate::screening::receipt_json(&signed)?))
@@ -427,7 +451,9 @@ pub async fn screen_batch(
     .await?;
     let versions = version_refs(&snap);
     let matched: u64 = results.iter().map(|r| r.result.hits.len() as u64).sum();
-    state.metrics.record_screenings("screen_batch", results.len() as u64);
+    state
+        .metrics
+        .record_screenings("screen_batch", results.len() as u64);
     state.metrics.record_results(matched, 0);
     let payload = json!({
         "route": "screen_batch",
@@ -438,7 +464,10 @@ pub async fn screen_batch(
         })).collect::<Vec<_>>(),
         "versions": versions,
     });
-    state.recorder.record(&principal.name, "screen", payload).await;
+    state
+        .recorder
+        .record(&principal.name, "screen", payload)
+        .await;
     Ok(ApiJson(BatchResponse {
         results,
         as_of: req.settings.as_of,
@@ -505,7 +534,8 @@ pub async fn trade(
     ApiJson(req): ApiJson<TradeRequest>,
 ) -> Result<ApiJson<TradeResponse>, ApiError> {
     let side: Side = req.side.parse().map_err(ApiError::Unprocessable)?;
-    let at = embargo_law::parse_instant(&req.at).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let at =
+        embargo_law::parse_instant(&req.at).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let security = SecurityRef::parse(&req.security);
     if security.is_empty() {
         return Err(ApiError::Unprocessable("security is empty".into()));
@@ -521,7 +551,12 @@ pub async fn trade(
     let s2 = Arc::clone(&snap);
     let decision = blocking(move || {
         let sm = SecurityMaster::new();
-        Ok(embargo_law::check_trade(s2.law(), &sm, &SnapshotResolver(&s2), &check))
+        Ok(embargo_law::check_trade(
+            s2.law(),
+            &sm,
+            &SnapshotResolver(&s2),
+            &check,
+        ))
     })
     .await?;
     let versions = version_refs(&snap);
@@ -610,10 +645,13 @@ pub async fn portfolio(
     Extension(principal): Extension<Principal>,
     ApiJson(req): ApiJson<PortfolioRequest>,
 ) -> Result<Response, ApiError> {
-    let at = embargo_law::parse_instant(&req.at).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let at =
+        embargo_law::parse_instant(&req.at).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let format = req.format.clone().unwrap_or_else(|| "json".into());
     if !matches!(format.as_str(), "json" | "csv" | "html") {
-        return Err(ApiError::Unprocessable("format must be json, csv or html".into()));
+        return Err(ApiError::Unprocessable(
+            "format must be json, csv or html".into(),
+        ));
     }
     let mut positions: Vec<Position> = Vec::new();
     if let Some(csv) = &req.csv {
@@ -623,7 +661,9 @@ pub async fn portfolio(
     for (i, h) in req.positions.iter().enumerate() {
         let security = SecurityRef::parse(&h.security);
         if security.is_empty() {
-            return Err(ApiError::Unprocessable(format!("positions[{i}]: security is empty")));
+            return Err(ApiError::Unprocessable(format!(
+                "positions[{i}]: security is empty"
+            )));
         }
         positions.push(Position {
             id: h.id.clone().unwrap_or_else(|| (i + 1).to_string()),
@@ -633,14 +673,20 @@ pub async fn portfolio(
         });
     }
     if positions.is_empty() {
-        return Err(ApiError::Unprocessable("no positions: give `positions` or `csv`".into()));
+        return Err(ApiError::Unprocessable(
+            "no positions: give `positions` or `csv`".into(),
+        ));
     }
     if positions.len() > MAX_POSITIONS {
-        return Err(ApiError::Unprocessable(format!("at most {MAX_POSITIONS} positions")));
+        return Err(ApiError::Unprocessable(format!(
+            "at most {MAX_POSITIONS} positions"
+        )));
     }
     let fund_threshold = req.fund_threshold.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&fund_threshold) {
-        return Err(ApiError::Unprocessable("fund_threshold must be between 0 and 1".into()));
+        return Err(ApiError::Unprocessable(
+            "fund_threshold must be between 0 and 1".into(),
+        ));
     }
     let policy = Policy {
         fund_threshold,
@@ -670,14 +716,18 @@ pub async fn portfolio(
                     "{} v{} ({}), sha256 {}",
                     v.list,
                     v.seq,
-                    v.published.map(|d| d.to_string()).unwrap_or_else(|| "date unknown".into()),
+                    v.published
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "date unknown".into()),
                     v.sha256
                 )
             })
             .collect(),
         generated_at: chrono::Utc::now().to_rfc3339(),
     };
-    state.metrics.record_screenings("portfolio", report.positions.len() as u64);
+    state
+        .metrics
+        .record_screenings("portfolio", report.positions.len() as u64);
     state
         .recorder
         .record(
@@ -693,7 +743,10 @@ pub async fn portfolio(
             "text/csv; charset=utf-8",
             embargo_law::report::to_csv(&report).map_err(ApiError::internal)?,
         ),
-        "html" => text_response("text/html; charset=utf-8", embargo_law::report::to_html(&report, &ctx)),
+        "html" => text_response(
+            "text/html; charset=utf-8",
+            embargo_law::report::to_html(&report, &ctx),
+        ),
         _ => text_response(
             "application/json",
             embargo_law::report::to_json(&report, &ctx).map_err(ApiError::internal)?,
@@ -840,11 +893,19 @@ pub async fn diff(
     let from = version_sel("from", p.from)?;
     let to = version_sel("to", p.to)?;
     let engine = Arc::clone(&state.engine);
-    let d = blocking(move || engine.diff(&list, from.as_ref(), to.as_ref()).map_err(engine_error)).await?;
+    let d = blocking(move || {
+        engine
+            .diff(&list, from.as_ref(), to.as_ref())
+            .map_err(engine_error)
+    })
+    .await?;
     let summary = d.summary();
     let mut v = serde_json::to_value(&d).map_err(ApiError::internal)?;
     if let Value::Object(m) = &mut v {
-        m.insert("summary".into(), serde_json::to_value(summary).map_err(ApiError::internal)?);
+        m.insert(
+            "summary".into(),
+            serde_json::to_value(summary).map_err(ApiError::internal)?,
+        );
     }
     Ok(ApiJson(v))
 }
@@ -890,7 +951,9 @@ pub async fn entity(
     let found = blocking(move || engine.entity(&eid, &sel).map_err(engine_error)).await?;
     let (e, v) = found.ok_or_else(|| match p.as_of {
         Some(d) => ApiError::NotFound(format!("no entity '{id}' in its list as of {d}")),
-        None => ApiError::NotFound(format!("no entity '{id}' in the latest version of its list")),
+        None => ApiError::NotFound(format!(
+            "no entity '{id}' in the latest version of its list"
+        )),
     })?;
     Ok(ApiJson(EntityResponse {
         ftm: to_ftm(&e, Some(v.as_of().to_string())),
@@ -931,7 +994,9 @@ pub async fn history(
     let eid = EntityId(id.clone());
     let revs = blocking(move || engine.history(&eid).map_err(engine_error)).await?;
     if revs.is_empty() {
-        return Err(ApiError::NotFound(format!("entity '{id}' is in no version of any list")));
+        return Err(ApiError::NotFound(format!(
+            "entity '{id}' is in no version of any list"
+        )));
     }
     let revisions = revs
         .iter()
@@ -1015,10 +1080,9 @@ pub async fn update(
         .map_err(|_| ApiError::Unavailable("an update is already running".into()))?;
     let engine = Arc::clone(&state.engine);
     let cfg = Arc::clone(&state.update);
-    let reports = blocking(move || {
-        embargo_engine::update::update(&engine, &cfg).map_err(engine_error)
-    })
-    .await?;
+    let reports =
+        blocking(move || embargo_engine::update::update(&engine, &cfg).map_err(engine_error))
+            .await?;
     let mut imports = Vec::new();
     for feed in &reports {
         for r in &feed.imports {
@@ -1035,7 +1099,11 @@ pub async fn update(
     let versions = version_refs(&snap);
     state
         .recorder
-        .record(&principal.name, "update", json!({"imports": imports, "versions": versions}))
+        .record(
+            &principal.name,
+            "update",
+            json!({"imports": imports, "versions": versions}),
+        )
         .await;
     Ok(ApiJson(ReloadResponse {
         imports,
@@ -1136,7 +1204,9 @@ pub async fn create_key(
         .map_err(|e: embargo_audit::KeyError| ApiError::Unprocessable(e.to_string()))?;
     let name = req.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::Unprocessable("name must be 1 to 100 printable characters".into()));
+        return Err(ApiError::Unprocessable(
+            "name must be 1 to 100 printable characters".into(),
+        ));
     }
     let engine = Arc::clone(&state.engine);
     let n2 = name.clone();
@@ -1144,7 +1214,11 @@ pub async fn create_key(
     state.auth.invalidate();
     state
         .recorder
-        .record(&principal.name, "key_created_via_api", json!({"id": key.id, "name": name, "role": role.as_str()}))
+        .record(
+            &principal.name,
+            "key_created_via_api",
+            json!({"id": key.id, "name": name, "role": role.as_str()}),
+        )
         .await;
     Ok((
         StatusCode::CREATED,
@@ -1222,7 +1296,9 @@ pub async fn audit_log(
     let p: AuditParams = parse_query(raw.as_deref(), &[])?;
     let limit = p.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
-        return Err(ApiError::BadRequest("limit must be between 1 and 1000".into()));
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 1000".into(),
+        ));
     }
     let from = p.from_seq.unwrap_or(1).clamp(1, i64::MAX as u64);
     state.recorder.flush().await;

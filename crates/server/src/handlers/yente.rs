@@ -27,14 +27,21 @@ use crate::yente::{
     DATASETS, DEFAULT_CUTOFF, DEFAULT_LIMIT, DEFAULT_THRESHOLD, MAX_LIMIT, MAX_MATCH_QUERIES,
 };
 
-const MATCH_LISTS: &[&str] = &["include_dataset", "exclude_dataset", "exclude_entity_ids", "topics"];
+const MATCH_LISTS: &[&str] = &[
+    "include_dataset",
+    "exclude_dataset",
+    "exclude_entity_ids",
+    "topics",
+];
 const SEARCH_LISTS: &[&str] = &["countries", "include_dataset", "exclude_dataset", "topics"];
 
 /// Checks a score parameter.
 fn unit(name: &str, v: Option<f64>, default: f64) -> Result<f64, ApiError> {
     let v = v.unwrap_or(default);
     if !(0.0..=1.0).contains(&v) {
-        return Err(ApiError::BadRequest(format!("{name} must be between 0 and 1")));
+        return Err(ApiError::BadRequest(format!(
+            "{name} must be between 0 and 1"
+        )));
     }
     Ok(v)
 }
@@ -191,7 +198,9 @@ pub async fn match_entities(
     let cutoff = unit("cutoff", params.cutoff, DEFAULT_CUTOFF)?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
     }
     if let Some(a) = &params.algorithm {
         if !ALGORITHMS.contains(&a.as_str()) {
@@ -252,7 +261,9 @@ pub async fn match_entities(
         .map(|r| r.results.iter().filter(|x| x.is_match).count() as u64)
         .sum();
     let total: u64 = responses.values().map(|r| r.results.len() as u64).sum();
-    state.metrics.record_screenings("match", responses.len() as u64);
+    state
+        .metrics
+        .record_screenings("match", responses.len() as u64);
     state.metrics.record_results(matched, total - matched);
     let audit = json!({
         "route": "match",
@@ -273,7 +284,9 @@ pub async fn match_entities(
     Ok(ApiJson(MatchResponse {
         responses,
         matcher: MatcherInfo {
-            name: params.algorithm.unwrap_or_else(|| ALGORITHMS[0].to_string()),
+            name: params
+                .algorithm
+                .unwrap_or_else(|| ALGORITHMS[0].to_string()),
             threshold,
             cutoff,
         },
@@ -331,10 +344,13 @@ fn identifier_query(q: &str) -> Vec<(IdKind, String)> {
         return vec![(IdKind::Uscc, upper)];
     }
     let parts: Vec<&str> = t.split_whitespace().collect();
-    if parts.len() == 2 && parts[1].len() == 2 && parts[1].chars().all(|c| c.is_ascii_alphabetic()) {
-        if parts[0].chars().all(|c| c.is_ascii_alphanumeric()) && parts[0].len() <= 6 {
-            return vec![(IdKind::Ticker, upper)];
-        }
+    let ticker = parts.len() == 2
+        && parts[1].len() == 2
+        && parts[1].chars().all(|c| c.is_ascii_alphabetic())
+        && parts[0].len() <= 6
+        && parts[0].chars().all(|c| c.is_ascii_alphanumeric());
+    if ticker {
+        return vec![(IdKind::Ticker, upper)];
     }
     Vec::new()
 }
@@ -370,17 +386,24 @@ pub async fn search(
     }
     let schema = match p.schema.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(Schema::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown schema '{s}'")))?),
+        Some(s) => Some(
+            Schema::parse(s)
+                .ok_or_else(|| ApiError::BadRequest(format!("unknown schema '{s}'")))?,
+        ),
     };
     let countries: Vec<String> = p.countries.iter().map(|c| c.to_ascii_lowercase()).collect();
     let snap = snapshot_at(&state, p.as_of).await?;
     let last_seen = list_dates(&snap);
     let keep = |e: &embargo_model::Entity| {
         filter.allows(&datasets_of(e))
-            && schema.is_none_or(|s| e.schema == s || (s == Schema::LegalEntity && e.schema.is_organization()))
+            && schema.is_none_or(|s| {
+                e.schema == s || (s == Schema::LegalEntity && e.schema.is_organization())
+            })
             && (countries.is_empty() || e.countries.iter().any(|c| countries.contains(c)))
             && (p.topics.is_empty()
-                || topics_of(e.id.list()).iter().any(|t| p.topics.iter().any(|x| x == t)))
+                || topics_of(e.id.list())
+                    .iter()
+                    .any(|t| p.topics.iter().any(|x| x == t)))
     };
     let q = p.q.as_deref().map(str::trim).unwrap_or("");
     let found: Vec<&embargo_model::Entity> = if q.is_empty() {
@@ -391,7 +414,11 @@ pub async fn search(
         let ids = identifier_query(q);
         let query = Query {
             schema,
-            names: if ids.is_empty() { vec![q.to_string()] } else { Vec::new() },
+            names: if ids.is_empty() {
+                vec![q.to_string()]
+            } else {
+                Vec::new()
+            },
             identifiers: ids,
             ..Query::default()
         };
@@ -411,7 +438,11 @@ pub async fn search(
     let mut facets: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for e in &found {
         for d in datasets_of(e) {
-            *facets.entry("datasets".into()).or_default().entry(d).or_default() += 1;
+            *facets
+                .entry("datasets".into())
+                .or_default()
+                .entry(d)
+                .or_default() += 1;
         }
         *facets
             .entry("schema".into())
@@ -419,10 +450,18 @@ pub async fn search(
             .entry(e.schema.as_str().to_string())
             .or_default() += 1;
         for c in &e.countries {
-            *facets.entry("countries".into()).or_default().entry(c.clone()).or_default() += 1;
+            *facets
+                .entry("countries".into())
+                .or_default()
+                .entry(c.clone())
+                .or_default() += 1;
         }
         for t in topics_of(e.id.list()) {
-            *facets.entry("topics".into()).or_default().entry((*t).to_string()).or_default() += 1;
+            *facets
+                .entry("topics".into())
+                .or_default()
+                .entry((*t).to_string())
+                .or_default() += 1;
         }
     }
     let facets = facets
@@ -562,7 +601,12 @@ pub async fn catalog(State(state): State<AppState>) -> Result<ApiJson<Catalog>, 
             let cons = snap.versions().iter().find(|v| v.list == "us_ofac_cons");
             ("view", vec!["us_ofac_cons".to_string()], ns_cmic, cons)
         } else {
-            ("source", Vec::new(), counts.get(l.key).copied().unwrap_or(0), v)
+            (
+                "source",
+                Vec::new(),
+                counts.get(l.key).copied().unwrap_or(0),
+                v,
+            )
         };
         datasets.push(CatalogDataset {
             name: l.key.to_string(),
@@ -587,7 +631,11 @@ pub async fn catalog(State(state): State<AppState>) -> Result<ApiJson<Catalog>, 
         last_export: None,
         load: true,
     });
-    let current = datasets.iter().filter(|d| d.load).map(|d| d.name.clone()).collect();
+    let current = datasets
+        .iter()
+        .filter(|d| d.load)
+        .map(|d| d.name.clone())
+        .collect();
     Ok(ApiJson(Catalog {
         datasets,
         current,
@@ -630,10 +678,18 @@ pub struct Algorithms {
     security(("api_key" = []))
 )]
 pub async fn algorithms() -> ApiJson<Algorithms> {
-    let features = ["name", "isin", "lei", "uscc", "ticker", "country_mismatch", "birth_date_mismatch"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>();
+    let features = [
+        "name",
+        "isin",
+        "lei",
+        "uscc",
+        "ticker",
+        "country_mismatch",
+        "birth_date_mismatch",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect::<Vec<_>>();
     let algorithms = ALGORITHMS
         .iter()
         .map(|a| Algorithm {
@@ -760,16 +816,16 @@ pub async fn reconcile(
             .find(|(k, _)| k == "queries")
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| ApiError::BadRequest("the form has no field 'queries'".into()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))?
+        serde_json::from_str(&text).map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))?
     } else {
         let v: Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
-        let inner = match v.get("queries") {
-            Some(q) => q.clone(),
-            None => v,
+        let parsed = if v.get("queries").is_some() {
+            serde_json::from_value::<ReconcileRequest>(v).map(|r| r.queries)
+        } else {
+            serde_json::from_value(v)
         };
-        serde_json::from_value(inner).map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))?
+        parsed.map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))?
     };
     if queries.len() > MAX_MATCH_QUERIES {
         return Err(ApiError::BadRequest(format!(
@@ -786,7 +842,11 @@ pub async fn reconcile(
         for p in &q.properties {
             let v = match &p.v {
                 Value::String(s) => s.clone(),
-                Value::Object(o) => o.get("id").and_then(Value::as_str).unwrap_or("").to_string(),
+                Value::Object(o) => o
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 other => other.to_string(),
             };
             props.entry(p.pid.clone()).or_default().push(v);
@@ -823,7 +883,9 @@ pub async fn reconcile(
         };
         out.insert(key.clone(), json!({"result": result}));
     }
-    state.metrics.record_screenings("reconcile", queries.len() as u64);
+    state
+        .metrics
+        .record_screenings("reconcile", queries.len() as u64);
     state
         .recorder
         .record(

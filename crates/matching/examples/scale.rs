@@ -1,0 +1,303 @@
+//! Scale test of the matcher: indexes of N synthetic parties built from
+//! real name tokens, for N = 10k, 100k and 1M by default.
+//!
+//! Tokens are drawn with their frequencies in the bundled lists: persons as
+//! one or two given names and one or two family names, companies as two to
+//! four words and, mostly, a legal form. A fifth of the parties get a
+//! second name. Each N runs in a child process so that its peak resident
+//! memory (VmHWM) is its own. Queries are 1,000 listed names (a quarter each
+//! exact, a word dropped, two words swapped, a typo) and 1,000 fresh names.
+//!
+//! ```text
+//! cargo run --release -p embargo-match --example scale -- [N ...] [--threads T]
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::hint::black_box;
+use std::process::Command;
+use std::time::Instant;
+
+use embargo_match::{Index, Query, Record, SearchOptions};
+use embargo_model::{NameKind, Schema};
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use support::{mem, mib, BoxError, Latency, NameModel, Rng, Timer};
+
+const QUERIES: usize = 1000;
+
+/// Figures of one run, passed from the child as `key=value` words.
+#[derive(Debug, Default, Clone)]
+struct Run(BTreeMap<String, f64>);
+
+impl Run {
+    fn set(&mut self, k: &str, v: f64) {
+        self.0.insert(k.to_string(), v);
+    }
+
+    fn lat(&mut self, prefix: &str, l: &Latency) {
+        for (k, v) in [("p50", l.p50), ("p90", l.p90), ("p99", l.p99), ("max", l.max)] {
+            self.set(&format!("{prefix}_{k}"), v);
+        }
+    }
+
+    fn get(&self, k: &str) -> f64 {
+        self.0.get(k).copied().unwrap_or(f64::NAN)
+    }
+
+    fn encode(&self) -> String {
+        let kv: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("RESULT {}", kv.join(" "))
+    }
+
+    fn decode(line: &str) -> Result<Run, BoxError> {
+        let mut r = Run::default();
+        for kv in line.split_whitespace().skip(1) {
+            let (k, v) = kv.split_once('=').ok_or("bad RESULT line")?;
+            r.set(k, v.parse()?);
+        }
+        Ok(r)
+    }
+}
+
+fn synthetic(model: &NameModel, n: usize, rng: &mut Rng) -> Vec<Record> {
+    (0..n)
+        .map(|i| {
+            let person = rng.chance(0.4);
+            let gen = |rng: &mut Rng| {
+                if person {
+                    model.person(rng)
+                } else {
+                    model.company(rng)
+                }
+            };
+            let schema = if person {
+                Schema::Person
+            } else {
+                Schema::Company
+            };
+            let mut r = Record::new(format!("synthetic:{i}"), "synthetic", schema, gen(rng));
+            if rng.chance(0.2) {
+                r.names.push((gen(rng), NameKind::Alias));
+            }
+            r
+        })
+        .collect()
+}
+
+fn name_key(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.to_lowercase().hash(&mut h);
+    h.finish()
+}
+
+fn one(n: usize, threads: usize) -> Result<Run, BoxError> {
+    let model = NameModel::from_records(&support::bundled_records()?);
+    let mut rng = Rng::new(0x5ca1e ^ n as u64);
+    let m0 = mem();
+    let recs = synthetic(&model, n, &mut rng);
+    let names: usize = recs.iter().map(|r| r.names.len()).sum();
+    let m1 = mem();
+    let t = Timer::start();
+    let index = Index::build(recs);
+    let (build_wall, build_cpu) = t.us();
+    let m2 = mem();
+
+    let listed: HashSet<u64> = index
+        .records()
+        .iter()
+        .flat_map(|r| r.names.iter().map(|(n, _)| name_key(n)))
+        .collect();
+    let mut cases: Vec<(Query, Option<usize>)> = (0..QUERIES)
+        .map(|_| {
+            let i = rng.below(index.len());
+            let r = index.record(i);
+            let (q, _) = support::perturb(r.caption(), &mut rng);
+            (Query::name(r.schema, q), Some(i))
+        })
+        .collect();
+    while cases.len() < 2 * QUERIES {
+        let (schema, name) = if rng.chance(0.6) {
+            (Schema::Company, model.company(&mut rng))
+        } else {
+            (Schema::Person, model.person(&mut rng))
+        };
+        if !listed.contains(&name_key(&name)) {
+            cases.push((Query::name(schema, name), None));
+        }
+    }
+    drop(listed);
+
+    let opts = SearchOptions::default();
+    for (q, _) in cases.iter().step_by(5) {
+        black_box(index.search(q, &opts));
+    }
+    let mut top1 = 0;
+    let (mut wall, mut cpu, mut cpu_listed, mut cpu_miss) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (q, expected) in &cases {
+        let t = Timer::start();
+        let hits = index.search(q, &opts);
+        let (w, c) = t.us();
+        wall.push(w);
+        cpu.push(c);
+        match expected {
+            Some(i) => {
+                cpu_listed.push(c);
+                top1 += usize::from(hits.first().is_some_and(|h| h.record == *i));
+            }
+            None => cpu_miss.push(c),
+        }
+    }
+
+    let queries: Vec<&Query> = cases.iter().map(|(q, _)| q).collect();
+    let chunk = queries.len().div_ceil(threads);
+    let t = Instant::now();
+    let batch_cpu_us: f64 = std::thread::scope(|s| {
+        let workers: Vec<_> = queries
+            .chunks(chunk)
+            .map(|part| {
+                let (index, opts) = (&index, &opts);
+                s.spawn(move || {
+                    let t = Timer::start();
+                    for q in part {
+                        black_box(index.search(q, opts));
+                    }
+                    t.us().1
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).sum()
+    });
+    let batch_wall = t.elapsed().as_secs_f64();
+
+    let mut r = Run::default();
+    r.set("n", n as f64);
+    r.set("names", names as f64);
+    r.set("build_s", build_wall / 1e6);
+    r.set("build_cpu_s", build_cpu / 1e6);
+    r.set("rss_base_mb", mib(m0.rss_kb));
+    r.set("rss_records_mb", mib(m1.rss_kb));
+    r.set("rss_index_mb", mib(m2.rss_kb));
+    r.set("hwm_mb", mib(m2.hwm_kb));
+    r.set("qps", queries.len() as f64 / batch_wall);
+    r.set(
+        "qps_cpu",
+        queries.len() as f64 / (batch_cpu_us / 1e6) * threads as f64,
+    );
+    r.set("top1", top1 as f64);
+    r.lat("wall", &Latency::of(wall));
+    r.lat("cpu", &Latency::of(cpu));
+    r.lat("listed", &Latency::of(cpu_listed));
+    r.lat("miss", &Latency::of(cpu_miss));
+    Ok(r)
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.1}×", a / b)
+    } else {
+        "—".into()
+    }
+}
+
+fn main() -> Result<(), BoxError> {
+    let mut sizes = Vec::new();
+    let mut threads = 2;
+    let mut child = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--threads" => threads = it.next().ok_or("--threads T")?.parse::<usize>()?.max(1),
+            "--one" => child = Some(it.next().ok_or("--one N")?.parse::<usize>()?),
+            n => sizes.push(n.replace('_', "").parse::<usize>()?),
+        }
+    }
+    if let Some(n) = child {
+        println!("{}", one(n.max(1), threads)?.encode());
+        return Ok(());
+    }
+    if sizes.is_empty() {
+        sizes = vec![10_000, 100_000, 1_000_000];
+    }
+
+    let exe = std::env::current_exe()?;
+    let mut runs: Vec<Run> = Vec::new();
+    println!("# embargo-match scale test ({threads} threads for the batch figure)");
+    for &n in &sizes {
+        eprintln!("running N = {n} …");
+        let out = Command::new(&exe)
+            .args(["--one", &n.to_string(), "--threads", &threads.to_string()])
+            .output()?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            return Err(format!(
+                "N = {n} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into());
+        }
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("RESULT "))
+            .ok_or("no RESULT line from the child")?;
+        runs.push(Run::decode(line)?);
+    }
+
+    println!("\nload average: {}", support::loadavg());
+    println!("latencies are the query thread's CPU time (wall time beside it); q/s is projected from CPU time on {threads} idle cores\n");
+    println!("| N | names | build (cpu / wall) | VmRSS records → with index | VmHWM | p50 | p90 | p99 | max | p50 wall / p99 wall | p50 listed / miss | q/s ({threads} cores) | rank-1 |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &runs {
+        println!(
+            "| {} | {} | {:.2} / {:.2} s | {:.0} → {:.0} MiB | {:.0} MiB | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.0} / {:.0} µs | {:.0} | {}/{} |",
+            r.get("n"),
+            r.get("names"),
+            r.get("build_cpu_s"),
+            r.get("build_s"),
+            r.get("rss_records_mb"),
+            r.get("rss_index_mb"),
+            r.get("hwm_mb"),
+            r.get("cpu_p50"),
+            r.get("cpu_p90"),
+            r.get("cpu_p99"),
+            r.get("cpu_max"),
+            r.get("wall_p50"),
+            r.get("wall_p99"),
+            r.get("listed_p50"),
+            r.get("miss_p50"),
+            r.get("qps_cpu"),
+            r.get("top1"),
+            QUERIES
+        );
+    }
+    if runs.len() > 1 {
+        println!("\nGrowth between consecutive sizes (CPU time):");
+        for w in runs.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            let g = |k: &str| ratio(b.get(k), a.get(k));
+            println!(
+                "  {} → {} (×{:.0} records): build {}, VmHWM {}, index RSS {}, p50 {}, p99 {}",
+                a.get("n"),
+                b.get("n"),
+                b.get("n") / a.get("n"),
+                g("build_cpu_s"),
+                g("hwm_mb"),
+                g("rss_index_mb"),
+                g("cpu_p50"),
+                g("cpu_p99")
+            );
+        }
+    }
+    if let Some(r) = runs.iter().find(|r| r.get("n") == 1e6) {
+        let ok = |b: bool| if b { "ok" } else { "MISS" };
+        let (b, h, p) = (r.get("build_cpu_s"), r.get("hwm_mb"), r.get("cpu_p50"));
+        println!("\nTargets at 1M:");
+        println!("  build < 30 s: {b:.1} s cpu ({:.1} s wall) {}", r.get("build_s"), ok(b < 30.0));
+        println!("  resident < 2 GB: VmHWM {h:.0} MiB {}", ok(h < 2048.0));
+        println!("  p50 < 1 ms: {p:.0} µs cpu ({:.0} µs wall) {}", r.get("wall_p50"), ok(p < 1000.0));
+    }
+    Ok(())
+}
