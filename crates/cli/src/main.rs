@@ -74,7 +74,19 @@ pub enum Command {
     Receipt(cmd::admin::ReceiptCmd),
 }
 
+/// Restores the default SIGPIPE action, so `embargo … | head` ends quietly
+/// when the reader goes away instead of failing on a closed stdout.
+fn reset_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default at start-up, before
+    // any thread exists, has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    reset_sigpipe();
     let cli = Cli::parse();
     match cmd::run(cli) {
         Ok(code) => code,

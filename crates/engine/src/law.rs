@@ -62,7 +62,12 @@ impl Snapshot {
     }
 
     /// Checks one trade against this snapshot's lists and events.
-    pub fn check_trade(&self, sm: &SecurityMaster, check: &TradeCheck, policy: &Policy) -> TradeDecision {
+    pub fn check_trade(
+        &self,
+        sm: &SecurityMaster,
+        check: &TradeCheck,
+        policy: &Policy,
+    ) -> TradeDecision {
         check_trade_with(self.law(), sm, &self.resolver(), check, policy)
     }
 

@@ -29,7 +29,9 @@ use embargo_store::{
 };
 
 pub use error::EngineError;
-pub use snapshot::{in_dataset, ScreenHit, ScreenOptions, Screened, Snapshot, VersionRef, NS_CMIC_PROGRAM};
+pub use snapshot::{
+    in_dataset, ScreenHit, ScreenOptions, Screened, Snapshot, VersionRef, NS_CMIC_PROGRAM,
+};
 
 /// The lists whose latest versions make up a snapshot. `us_ofac_ns_cmic`
 /// is a view of `us_ofac_cons` (program `CMIC-EO13959`), not a source.
@@ -77,7 +79,10 @@ impl Engine {
 
     /// Builds an engine over any store; imports the bundled data when the
     /// store holds no list yet.
-    pub fn with_store(mut store: Box<dyn Store>, db_path: Option<PathBuf>) -> Result<Engine, EngineError> {
+    pub fn with_store(
+        mut store: Box<dyn Store>,
+        db_path: Option<PathBuf>,
+    ) -> Result<Engine, EngineError> {
         if store.lists()?.is_empty() {
             import_bundled(store.as_mut())?;
         }
@@ -238,7 +243,11 @@ impl Engine {
         self.with_store_ref(|s| s.versions(list))
     }
 
-    pub fn resolve_version(&self, list: &str, sel: &VersionSel) -> Result<Option<ListVersion>, EngineError> {
+    pub fn resolve_version(
+        &self,
+        list: &str,
+        sel: &VersionSel,
+    ) -> Result<Option<ListVersion>, EngineError> {
         self.with_store_ref(|s| s.resolve(list, sel))
     }
 
@@ -274,14 +283,21 @@ impl Engine {
                 .find(|v| v.seq < to_v.seq)
                 .cloned()
                 .ok_or_else(|| {
-                    EngineError::NoSuchVersion(list.to_string(), "a version before the latest".into())
+                    EngineError::NoSuchVersion(
+                        list.to_string(),
+                        "a version before the latest".into(),
+                    )
                 })?,
         };
         Ok(store.diff(list, from_v.id, to_v.id)?)
     }
 
     /// One entity as of a version selector (default: latest).
-    pub fn entity(&self, id: &EntityId, sel: &VersionSel) -> Result<Option<(Entity, ListVersion)>, EngineError> {
+    pub fn entity(
+        &self,
+        id: &EntityId,
+        sel: &VersionSel,
+    ) -> Result<Option<(Entity, ListVersion)>, EngineError> {
         self.with_store_ref(|s| s.entity(id, sel))
     }
 

@@ -71,10 +71,41 @@ pub fn in_dataset(e: &Entity, key: &str) -> bool {
     match key {
         "default" => true,
         "us_ofac_ns_cmic" => {
-            e.id.list() == "us_ofac_cons" && e.designations.iter().any(|d| d.program == NS_CMIC_PROGRAM)
+            e.id.list() == "us_ofac_cons"
+                && e.designations.iter().any(|d| d.program == NS_CMIC_PROGRAM)
         }
         other => e.id.list() == other,
     }
+}
+
+/// The distinct programs of an entity, in order.
+fn programs(e: &Entity) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for d in &e.designations {
+        if !out.contains(&d.program) {
+            out.push(d.program.clone());
+        }
+    }
+    out
+}
+
+/// `Some("date (reason)")` when every designation has ended by `on`.
+fn ended(e: &Entity, on: NaiveDate) -> Option<String> {
+    if e.designations.is_empty() {
+        return None;
+    }
+    if e.designations
+        .iter()
+        .any(|d| d.ended_on.is_none_or(|x| x > on))
+    {
+        return None;
+    }
+    let last = e.designations.iter().max_by_key(|d| d.ended_on)?;
+    let date = last.ended_on?;
+    Some(match &last.end_reason {
+        Some(r) => format!("{date} ({r})"),
+        None => date.to_string(),
+    })
 }
 
 /// One screening hit with its entity.
@@ -87,6 +118,14 @@ pub struct ScreenHit {
     pub score: f64,
     pub matched_name: String,
     pub explanation: embargo_match::Explanation,
+    /// The programs the entity is designated under.
+    pub programs: Vec<String>,
+    /// When every designation of the entity has ended by the snapshot's
+    /// date (or today): the last end date and its reason, e.g.
+    /// `2021-05-25 (vacated by court order)`. Such a hit is history, not a
+    /// current listing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
 }
 
 /// The answer to one screening query, naming the versions it used.
@@ -230,7 +269,11 @@ impl Snapshot {
             lists = Some(l);
         }
         let search = SearchOptions {
-            limit: if view { opts.limit.saturating_mul(4).max(20) } else { opts.limit },
+            limit: if view {
+                opts.limit.saturating_mul(4).max(20)
+            } else {
+                opts.limit
+            },
             threshold: opts.threshold,
             lists,
             exclude_ids: opts.exclude_ids.clone(),
@@ -255,6 +298,12 @@ impl Snapshot {
                     score: h.score,
                     matched_name: h.matched_name.clone(),
                     explanation: h.explanation,
+                    programs: programs(e),
+                    ended: ended(
+                        e,
+                        self.as_of
+                            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                    ),
                 })
             })
             .take(opts.limit)

@@ -20,24 +20,30 @@ const SIGNING_KEY: &str = "receipt_signing_key";
 const AUDIT_PAGE: usize = 1000;
 
 fn to_record(e: &AuditEntry) -> Result<AuditRecord, EngineError> {
-    let payload: Value = serde_json::from_str(&e.payload_json)
-        .map_err(|err| EngineError::Audit(format!("audit record {}: payload is not JSON: {err}", e.seq)))?;
+    let payload: Value = serde_json::from_str(&e.payload_json).map_err(|err| {
+        EngineError::Audit(format!(
+            "audit record {}: payload is not JSON: {err}",
+            e.seq
+        ))
+    })?;
     Ok(AuditRecord {
         seq: e.seq as u64,
         at: e.at,
         actor: e.actor.clone(),
         kind: e.kind.clone(),
         payload,
-        prev_hash: e.prev_hash.clone().unwrap_or_else(|| GENESIS_HASH.to_string()),
+        prev_hash: e
+            .prev_hash
+            .clone()
+            .unwrap_or_else(|| GENESIS_HASH.to_string()),
         hash: e.hash.clone(),
     })
 }
 
 fn to_stored(k: &ApiKey) -> Result<StoredKey, EngineError> {
-    let role: Role = k
-        .role
-        .parse()
-        .map_err(|_| EngineError::Audit(format!("API key {} has an unknown role '{}'", k.id, k.role)))?;
+    let role: Role = k.role.parse().map_err(|_| {
+        EngineError::Audit(format!("API key {} has an unknown role '{}'", k.id, k.role))
+    })?;
     Ok(StoredKey {
         id: k.id.clone(),
         name: k.name.clone(),
@@ -51,7 +57,12 @@ fn to_stored(k: &ApiKey) -> Result<StoredKey, EngineError> {
 impl Engine {
     /// Appends one record to the audit chain (read head + insert under the
     /// store lock, so concurrent writers cannot fork the chain).
-    pub fn audit(&self, actor: &str, kind: &str, payload: Value) -> Result<AuditRecord, EngineError> {
+    pub fn audit(
+        &self,
+        actor: &str,
+        kind: &str,
+        payload: Value,
+    ) -> Result<AuditRecord, EngineError> {
         self.with_store_mut_e(|store| {
             let prev = store.last_audit()?.map(|e| to_record(&e)).transpose()?;
             let rec = next_record(prev.as_ref(), Utc::now(), actor, kind, payload);
@@ -68,7 +79,11 @@ impl Engine {
     }
 
     /// Audit records with `from_seq <= seq`, at most `limit`.
-    pub fn audit_records(&self, from_seq: u64, limit: usize) -> Result<Vec<AuditRecord>, EngineError> {
+    pub fn audit_records(
+        &self,
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, EngineError> {
         let entries = self.with_store_ref(|s| s.audit_entries(from_seq as i64, limit))?;
         entries.iter().map(to_record).collect()
     }
@@ -121,7 +136,11 @@ impl Engine {
                 revoked_at: None,
             })
         })?;
-        self.audit("cli", "key_created", serde_json::json!({"id": new.id, "name": name, "role": role.as_str()}))?;
+        self.audit(
+            "cli",
+            "key_created",
+            serde_json::json!({"id": new.id, "name": name, "role": role.as_str()}),
+        )?;
         Ok(new)
     }
 
@@ -154,8 +173,9 @@ impl Engine {
     pub fn signing_key(&self) -> Result<SigningKeyPair, EngineError> {
         self.with_store_mut_e(|s| {
             if let Some(hex) = s.kv_get(SIGNING_KEY)? {
-                return SigningKeyPair::from_secret_hex(&hex)
-                    .map_err(|e| EngineError::Audit(format!("stored signing key is unusable: {e}")));
+                return SigningKeyPair::from_secret_hex(&hex).map_err(|e| {
+                    EngineError::Audit(format!("stored signing key is unusable: {e}"))
+                });
             }
             let key = SigningKeyPair::generate();
             s.kv_set(SIGNING_KEY, &key.secret_hex())?;
@@ -179,9 +199,9 @@ impl Engine {
         actor: &str,
     ) -> Result<Review, EngineError> {
         let snap = self.snapshot();
-        let e = snap
-            .entity(entity)
-            .ok_or_else(|| EngineError::Audit(format!("no entity '{entity}' in the current lists")))?;
+        let e = snap.entity(entity).ok_or_else(|| {
+            EngineError::Audit(format!("no entity '{entity}' in the current lists"))
+        })?;
         let entity_hash = embargo_store::entity_hash(e)?;
         let review = self.with_store_mut(|s| {
             s.insert_review(&NewReview {
@@ -209,7 +229,8 @@ impl Engine {
     pub fn dismissed_for(&self, query_key: &str) -> Result<Vec<String>, EngineError> {
         let reviews = self.with_store_ref(|s| s.reviews_for_query(query_key))?;
         let snap = self.snapshot();
-        let mut latest: std::collections::HashMap<String, &Review> = std::collections::HashMap::new();
+        let mut latest: std::collections::HashMap<String, &Review> =
+            std::collections::HashMap::new();
         for r in &reviews {
             let e = latest.entry(r.entity_id.to_string()).or_insert(r);
             if r.id > e.id {
@@ -221,7 +242,10 @@ impl Engine {
             if r.decision != Decision::Dismiss {
                 continue;
             }
-            let current = snap.entity(&r.entity_id).map(embargo_store::entity_hash).transpose()?;
+            let current = snap
+                .entity(&r.entity_id)
+                .map(embargo_store::entity_hash)
+                .transpose()?;
             if current.as_deref() == Some(r.entity_hash.as_str()) {
                 out.push(id);
             }

@@ -17,7 +17,8 @@ use embargo_store::{ImportMeta, VersionSel};
 use crate::{Engine, EngineError, ImportReport};
 
 /// The official OFAC export service.
-pub const OFAC_BASE: &str = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/";
+pub const OFAC_BASE: &str =
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/";
 /// The trade.gov Consolidated Screening List download.
 pub const CSL_BASE: &str = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/";
 
@@ -96,7 +97,10 @@ pub fn feeds(cfg: &UpdateConfig) -> Vec<Feed> {
         Feed {
             kind: SourceKind::TradeCsl,
             list: "us_trade_csl",
-            files: vec![(join(&cfg.csl_base, "consolidated.csv"), "consolidated.csv".into())],
+            files: vec![(
+                join(&cfg.csl_base, "consolidated.csv"),
+                "consolidated.csv".into(),
+            )],
         },
     ]
 }
@@ -118,7 +122,9 @@ fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, EngineError> {
         .read_to_end(&mut bytes)
         .map_err(|e| EngineError::Update(format!("{url}: download interrupted: {e}")))?;
     if bytes.is_empty() {
-        return Err(EngineError::Update(format!("{url}: the server sent an empty file")));
+        return Err(EngineError::Update(format!(
+            "{url}: the server sent an empty file"
+        )));
     }
     Ok(bytes)
 }

@@ -64,7 +64,9 @@ fn serve(mode: Mode) -> (String, Arc<AtomicUsize>) {
                     }
                     tiny_http::Response::from_data(bytes)
                 }
-                (_, None) => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
+                (_, None) => {
+                    tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+                }
             };
             let _ = req.respond(resp);
         }
@@ -104,12 +106,19 @@ fn update_imports_new_versions_and_is_a_no_op_the_second_time() {
     for r in &by_list {
         match r.list.as_str() {
             "us_trade_csl" => assert!(matches!(r.outcome, ImportOutcome::Created { .. })),
-            _ => assert!(matches!(r.outcome, ImportOutcome::Unchanged { .. }), "{}: {:?}", r.list, r.outcome),
+            _ => assert!(
+                matches!(r.outcome, ImportOutcome::Unchanged { .. }),
+                "{}: {:?}",
+                r.list,
+                r.outcome
+            ),
         }
     }
     let after = version_ids(&engine);
     let bump = |v: &[(String, u32)]| -> Vec<(String, u32)> {
-        v.iter().map(|(l, s)| (l.clone(), if l == "us_trade_csl" { s + 1 } else { *s })).collect()
+        v.iter()
+            .map(|(l, s)| (l.clone(), if l == "us_trade_csl" { s + 1 } else { *s }))
+            .collect()
     };
     assert_eq!(bump(&before), after);
     // A second update changes nothing at all.
@@ -126,7 +135,10 @@ fn http_error_changes_nothing_and_names_the_url() {
     let (base, _) = serve(Mode::Error);
     let err = update(&engine, &config(&base)).expect_err("must fail");
     let msg = err.to_string();
-    assert!(msg.contains("CONS_PRIM.CSV") && msg.contains("503"), "{msg}");
+    assert!(
+        msg.contains("CONS_PRIM.CSV") && msg.contains("503"),
+        "{msg}"
+    );
     assert_eq!(before, version_ids(&engine));
 }
 
@@ -149,7 +161,8 @@ fn no_network_fails_clearly() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    let err = update(&engine, &config(&format!("http://127.0.0.1:{port}/"))).expect_err("must fail");
+    let err =
+        update(&engine, &config(&format!("http://127.0.0.1:{port}/"))).expect_err("must fail");
     let msg = err.to_string();
     assert!(msg.contains("cannot download"), "{msg}");
     assert_eq!(before, version_ids(&engine));

@@ -843,7 +843,10 @@ pub(crate) fn identify(
             )
         }) {
             for (other, basis) in name_links(book, resolver, &n.value, policy) {
-                if other.id == e.id || basis.is_close_match() {
+                // One list names one party once: another entry of the same
+                // list is another party (a parent, a subsidiary), never the
+                // same one.
+                if other.id == e.id || other.id.list() == e.id.list() || basis.is_close_match() {
                     continue;
                 }
                 let explanation = match &basis {

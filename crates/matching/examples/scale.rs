@@ -37,7 +37,12 @@ impl Run {
     }
 
     fn lat(&mut self, prefix: &str, l: &Latency) {
-        for (k, v) in [("p50", l.p50), ("p90", l.p90), ("p99", l.p99), ("max", l.max)] {
+        for (k, v) in [
+            ("p50", l.p50),
+            ("p90", l.p90),
+            ("p99", l.p99),
+            ("max", l.max),
+        ] {
             self.set(&format!("{prefix}_{k}"), v);
         }
     }
@@ -295,9 +300,98 @@ fn main() -> Result<(), BoxError> {
         let ok = |b: bool| if b { "ok" } else { "MISS" };
         let (b, h, p) = (r.get("build_cpu_s"), r.get("hwm_mb"), r.get("cpu_p50"));
         println!("\nTargets at 1M:");
-        println!("  build < 30 s: {b:.1} s cpu ({:.1} s wall) {}", r.get("build_s"), ok(b < 30.0));
+        println!(
+            "  build < 30 s: {b:.1} s cpu ({:.1} s wall) {}",
+            r.get("build_s"),
+            ok(b < 30.0)
+        );
         println!("  resident < 2 GB: VmHWM {h:.0} MiB {}", ok(h < 2048.0));
-        println!("  p50 < 1 ms: {p:.0} µs cpu ({:.0} µs wall) {}", r.get("wall_p50"), ok(p < 1000.0));
+        println!(
+            "  p50 < 1 ms: {p:.0} µs cpu ({:.0} µs wall) {}",
+            r.get("wall_p50"),
+            ok(p < 1000.0)
+        );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::support::{perturb, typo, Latency, Perturb, Rng, Vocab};
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let l = Latency::of((1..=100).map(f64::from).collect());
+        assert_eq!((l.p50, l.p99, l.max), (50.0, 99.0, 100.0));
+    }
+
+    #[test]
+    fn typo_changes_one_word() {
+        let mut rng = Rng::new(7);
+        for _ in 0..100 {
+            let t = typo("Banco Nacional", &mut rng).unwrap();
+            assert_ne!(t, "Banco Nacional");
+            assert!(t.starts_with("Banco ") || t.ends_with(" Nacional"), "{t}");
+        }
+        assert!(typo("AB CD", &mut rng).is_none());
+    }
+
+    #[test]
+    fn perturbations_keep_the_other_words() {
+        let mut rng = Rng::new(1);
+        let mut seen = HashSet::new();
+        for _ in 0..200 {
+            let (q, p) = perturb("GONZALEZ VALENCIA, Abigael", &mut rng);
+            seen.insert(p);
+            let words: Vec<&str> = q.split_whitespace().collect();
+            match p {
+                Perturb::Exact => assert_eq!(q, "GONZALEZ VALENCIA, Abigael"),
+                Perturb::DropToken => assert_eq!(words.len(), 2),
+                Perturb::Swap => {
+                    let mut a = words.clone();
+                    a.sort();
+                    assert_eq!(a, ["Abigael", "GONZALEZ", "VALENCIA"]);
+                }
+                Perturb::Typo => assert_eq!(words.len(), 3),
+            }
+        }
+        assert_eq!(seen.len(), 4);
+    }
+
+    #[test]
+    fn vocab_draws_by_frequency() {
+        let v = Vocab::from_counts([("a".to_string(), 9), ("b".to_string(), 1)].into());
+        let mut rng = Rng::new(3);
+        let a = (0..10_000).filter(|_| v.sample(&mut rng) == "a").count();
+        assert!((8_700..9_300).contains(&a), "{a}");
+    }
+
+    #[test]
+    fn synthetic_names_use_listed_tokens() {
+        let recs = support::bundled_records().unwrap();
+        let model = NameModel::from_records(&recs);
+        assert!(model.given.len() > 1000 && model.company.len() > 1000);
+        assert!(model.legal.len() > 10);
+        let mut rng = Rng::new(9);
+        let synth = synthetic(&model, 100, &mut rng);
+        assert_eq!(synth.len(), 100);
+        for r in &synth {
+            let n = r.caption().split_whitespace().count();
+            match r.schema {
+                Schema::Person => assert!((2..=4).contains(&n), "{}", r.caption()),
+                _ => assert!(n >= 2, "{}", r.caption()),
+            }
+        }
+    }
+
+    #[test]
+    fn results_round_trip() {
+        let mut r = Run::default();
+        r.set("n", 1000.0);
+        r.lat("cpu", &Latency::of(vec![1.0, 2.0, 3.0]));
+        let back = Run::decode(&r.encode()).unwrap();
+        assert_eq!(back.get("n"), 1000.0);
+        assert_eq!(back.get("cpu_p50"), 2.0);
+    }
 }

@@ -12,12 +12,9 @@ pub(crate) fn key_of(s: &str) -> u64 {
 /// Like [`key_of`], with a one-byte namespace so that different key kinds
 /// (concepts, phonetic keys, bigrams…) never collide with plain tokens.
 pub(crate) fn key_ns(ns: u8, s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (ns as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for b in s.as_bytes() {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    mix(h)
+    let mut h = Fnv::with_ns(ns);
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 pub(crate) fn key_of_bytes(b: &[u8]) -> u64 {
@@ -27,6 +24,35 @@ pub(crate) fn key_of_bytes(b: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     mix(h)
+}
+
+/// An incremental [`key_of`]: `Fnv::new().write(a).write(b).finish()` is
+/// `key_of(a + b)`.
+#[derive(Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Fnv {
+    pub fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    /// Starts a [`key_ns`] hash.
+    pub fn with_ns(ns: u8) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325 ^ (ns as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
+    pub fn byte(&mut self, x: u8) {
+        self.0 ^= x as u64;
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+    pub fn write(&mut self, b: &[u8]) -> &mut Fnv {
+        for x in b {
+            self.0 ^= *x as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        self
+    }
+    pub fn finish(&self) -> u64 {
+        mix(self.0)
+    }
 }
 
 fn mix(mut h: u64) -> u64 {
@@ -70,6 +96,14 @@ pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incremental_key() {
+        assert_eq!(
+            Fnv::new().write(b"co").write(b" ltd").finish(),
+            key_of("co ltd")
+        );
+    }
 
     #[test]
     fn namespaces_differ() {

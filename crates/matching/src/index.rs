@@ -10,7 +10,7 @@ use crate::analyze::{
     all_light, analyze, analyze_unweighted, tok_weight, Analyzed, Class, Tok, Via,
 };
 use crate::explain::{Explanation, Qualifier};
-use crate::hash::{key_ns, key_of, FastMap, KeyHasher};
+use crate::hash::{key_ns, key_of, FastMap, Fnv, KeyHasher};
 use crate::record::{Query, Record};
 use crate::schemas_compatible;
 use crate::score::{compare, ById, NameMatch};
@@ -133,21 +133,39 @@ fn initials(toks: &[&Tok], with_legal: bool) -> Option<String> {
             Class::Stop | Class::Digit => {}
             Class::Legal => {
                 if with_legal {
-                    for w in t.norm.split(' ') {
+                    for w in t.norm().split(' ') {
                         s.extend(w.chars().next());
                     }
                 }
             }
             _ => {
-                if !t.norm.is_ascii() {
+                if !t.norm().is_ascii() {
                     return None;
                 }
-                s.extend(t.norm.chars().next());
+                s.extend(t.norm().chars().next());
                 words += 1;
             }
         }
     }
     (words >= 2 && (2..=8).contains(&s.len())).then_some(s)
+}
+
+/// At least this many candidates (by pre-score) are fully compared.
+const MIN_COMPARED: usize = 12;
+/// Further candidates are compared while their pre-score is at least this
+/// share of the best one.
+const PRE_SCORE_CUT: f32 = 0.4;
+
+/// Per-thread buffers of the candidate search: a dense accumulator over
+/// name ids (reset after each use) and the ids touched.
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<(f32, u32, bool)>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 #[derive(Clone, Copy)]
@@ -186,8 +204,8 @@ impl Index {
                 let mut tids = Vec::with_capacity(a.toks.len());
                 for t in &a.toks {
                     seen.insert(t.key);
-                    let ik = key_ns(10, &t.norm)
-                        ^ key_ns(11, &t.surface).rotate_left(17)
+                    let ik = key_ns(10, &t.norm())
+                        ^ key_ns(11, &t.surface()).rotate_left(17)
                         ^ ((t.class as u64) << 3
                             | (t.surname as u64) << 1
                             | light as u64
@@ -208,7 +226,7 @@ impl Index {
                         if t.phon != 0 {
                             push_key(phon_vocab.entry(t.phon).or_default(), t.key);
                         }
-                        deletions(&t.norm, |k| {
+                        deletions(&t.norm(), |k| {
                             push_key(del_vocab.entry(k).or_default(), t.key)
                         });
                     }
@@ -222,9 +240,11 @@ impl Index {
                 }
                 if a.toks.len() <= 8 {
                     for w in a.toks.windows(2) {
-                        if w[0].norm.is_ascii() && w[1].norm.is_ascii() && !w[0].norm.contains(' ')
+                        if w[0].norm().is_ascii()
+                            && w[1].norm().is_ascii()
+                            && !w[0].norm().contains(' ')
                         {
-                            let s = format!("{}{}", w[0].norm, w[1].norm);
+                            let s = format!("{}{}", w[0].norm(), w[1].norm());
                             push_unique(aux.entry(key_ns(NS_CONCAT, &s)).or_default(), nid);
                         }
                     }
@@ -334,9 +354,15 @@ impl Index {
         !opts.exclude_ids.contains(&rec.id)
     }
 
-    /// Candidate names for one analysed query name, best pre-scores first.
-    fn candidates(&self, qa: &Analyzed, q: &Query, opts: &SearchOptions, k: usize) -> Vec<u32> {
-        let mut acc: FastMap<u32, (f32, u32)> = FastMap::default();
+    /// Candidate names for one analysed query name with their pre-scores,
+    /// best first.
+    fn candidates(
+        &self,
+        qa: &Analyzed,
+        q: &Query,
+        opts: &SearchOptions,
+        k: usize,
+    ) -> Vec<(f32, u32)> {
         let big = (self.names.len() / 64).max(400);
         let light = all_light(&qa.toks);
         let mut lists: Vec<(usize, u32, f32, &Vec<u32>)> = Vec::new();
@@ -354,7 +380,7 @@ impl Index {
                     exps.extend(v.iter().take(32).map(|&k| (k, 0.95)));
                 }
             }
-            deletions(&t.norm, |d| {
+            deletions(&t.norm(), |d| {
                 if let Some(v) = self.del_vocab.get(&d) {
                     exps.extend(v.iter().take(16).map(|&k| (k, 0.8)));
                 }
@@ -364,10 +390,10 @@ impl Index {
                     exps.extend(v.iter().take(16).map(|&k| (k, 0.7)));
                 }
             }
-            if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, &t.norm)) {
+            if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, &t.norm())) {
                 lists.push((v.len(), bit, t.weight * 0.9, v));
             }
-            if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, &t.norm)) {
+            if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, &t.norm())) {
                 lists.push((v.len(), bit, t.weight * 0.9, v));
             }
             if let Some(exps) = tables().initialisms.get(&t.key) {
@@ -405,8 +431,11 @@ impl Index {
             }
         }
         for w in qa.toks.windows(2) {
-            let s = format!("{}{}", w[0].norm, w[1].norm);
-            if let Some(v) = self.postings.get(&key_of(&s)) {
+            let key = Fnv::new()
+                .write(w[0].norm().as_bytes())
+                .write(w[1].norm().as_bytes())
+                .finish();
+            if let Some(v) = self.postings.get(&key) {
                 lists.push((v.len(), 1 << 29, (w[0].weight + w[1].weight) * 0.9, v));
             }
         }
@@ -420,35 +449,46 @@ impl Index {
             }
         }
         lists.sort_by_key(|l| l.0);
-        for (len, bit, w, v) in lists {
-            if len > big && !acc.is_empty() {
-                continue;
+        let qtotal: f32 = qa.toks.iter().map(|t| t.weight).sum::<f32>().max(1e-3);
+        let mut scored: Vec<(f32, u32)> = Vec::new();
+        SCRATCH.with(|cell| {
+            let mut sc = cell.borrow_mut();
+            let Scratch { acc, touched } = &mut *sc;
+            if acc.len() < self.names.len() {
+                acc.resize(self.names.len(), (0.0, 0, false));
             }
-            for &nid in v.iter() {
-                let e = acc.entry(nid).or_insert((0.0, 0));
-                if bit == 0 || e.1 & bit == 0 {
-                    e.0 += w;
-                    e.1 |= bit;
+            for (len, bit, w, v) in lists {
+                if len > big && !touched.is_empty() {
+                    continue;
+                }
+                for &nid in v.iter() {
+                    let e = &mut acc[nid as usize];
+                    if !e.2 {
+                        e.2 = true;
+                        touched.push(nid);
+                    }
+                    if bit == 0 || e.1 & bit == 0 {
+                        e.0 += w;
+                        e.1 |= bit;
+                    }
                 }
             }
-        }
-        let qtotal: f32 = qa.toks.iter().map(|t| t.weight).sum::<f32>().max(1e-3);
-        let mut scored: Vec<(f32, u32)> = acc
-            .into_iter()
-            .filter(|(nid, _)| {
-                let n = &self.names[*nid as usize];
-                self.allowed(&self.records[n.record as usize], q, opts)
-            })
-            .map(|(nid, (s, _))| {
+            scored.reserve(touched.len());
+            for &nid in touched.iter() {
+                let (s, _, _) = std::mem::replace(&mut acc[nid as usize], (0.0, 0, false));
                 let n = &self.names[nid as usize];
-                (s / (qtotal + 0.4 * n.total), nid)
-            })
-            .collect();
+                if self.allowed(&self.records[n.record as usize], q, opts) {
+                    scored.push((s / (qtotal + 0.4 * n.total), nid));
+                }
+            }
+            touched.clear();
+        });
         if scored.len() > k {
             scored.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
             scored.truncate(k);
         }
-        scored.into_iter().map(|(_, n)| n).collect()
+        scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored
     }
 
     fn name_view(&self, nid: u32) -> ById<'_> {
@@ -473,7 +513,14 @@ impl Index {
             if qa.toks.is_empty() {
                 continue;
             }
-            for nid in self.candidates(qa, q, opts, k) {
+            let cands = self.candidates(qa, q, opts, k);
+            let top = cands.first().map_or(0.0, |c| c.0);
+            for (rank, &(pre, nid)) in cands.iter().enumerate() {
+                // Past the first few, candidates far behind the best
+                // pre-score are not worth a full comparison.
+                if rank >= MIN_COMPARED && pre < top * PRE_SCORE_CUT {
+                    break;
+                }
                 let m = compare(&qa.toks[..], &self.name_view(nid), person, false);
                 let rec = self.names[nid as usize].record;
                 let e = best.entry(rec).or_insert(Best {

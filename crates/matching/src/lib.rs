@@ -99,7 +99,7 @@ pub fn tokens(schema: Schema, name: &str) -> Vec<String> {
     analyze::analyze(name, schema == Schema::Person, &Weights::new(1))
         .toks
         .into_iter()
-        .map(|t| t.norm.into_string())
+        .map(|t| t.norm().to_string())
         .collect()
 }
 

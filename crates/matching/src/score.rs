@@ -1,6 +1,6 @@
 //! Aligning the tokens of two names and scoring the alignment.
 
-use crate::analyze::{loose_into, stem, Class, Origin, Tok, Via};
+use crate::analyze::{stem, Class, Origin, Tok, Via};
 use crate::explain::{MatchKind, PartMatch};
 use crate::hash::{key_ns, key_of};
 use crate::tables::{tables, NS_CONCEPT};
@@ -75,6 +75,15 @@ impl Toks for [Tok] {
     }
 }
 
+impl Toks for [&Tok] {
+    fn len(&self) -> usize {
+        <[&Tok]>::len(self)
+    }
+    fn tok(&self, i: usize) -> &Tok {
+        self[i]
+    }
+}
+
 /// Tokens stored by id in a shared table.
 pub(crate) struct ById<'a> {
     pub ids: &'a [u32],
@@ -117,32 +126,36 @@ pub(crate) fn edit_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
     if a.len().abs_diff(b.len()) > limit {
         return limit + 1;
     }
-    let m = b.len();
-    let mut prev2 = [0usize; 49];
-    let mut prev = [0usize; 49];
-    let mut cur = [0usize; 49];
-    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
-        *p = j;
+    if a == b {
+        return 0;
     }
+    let m = b.len();
+    // Three rolling rows of at most 49 cells; distances fit in a byte.
+    let mut rows = [[0u8; 49]; 3];
+    for (j, p) in rows[1].iter_mut().enumerate().take(m + 1) {
+        *p = j as u8;
+    }
+    let (mut r2, mut r1, mut r0) = (2usize, 1usize, 0usize);
     for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        rows[r0][0] = i as u8;
+        let mut row_min = rows[r0][0];
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[r1][j] + 1)
+                .min(rows[r0][j - 1] + 1)
+                .min(rows[r1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(rows[r2][j - 2] + 1);
             }
-            cur[j] = v;
+            rows[r0][j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > limit {
+        if row_min as usize > limit {
             return limit + 1;
         }
-        prev2[..=m].copy_from_slice(&prev[..=m]);
-        prev[..=m].copy_from_slice(&cur[..=m]);
+        (r2, r1, r0) = (r1, r0, r2);
     }
-    prev[m]
+    rows[r1][m] as usize
 }
 
 fn is_subsequence(short: &[u8], long: &[u8]) -> bool {
@@ -211,8 +224,8 @@ pub(crate) fn token_sim(
     if q.class == Class::Digit || c.class == Class::Digit {
         return None;
     }
-    let (a, b) = (q.norm.as_bytes(), c.norm.as_bytes());
-    if !(q.norm.is_ascii() && c.norm.is_ascii()) {
+    let (a, b) = (q.norm().as_bytes(), c.norm().as_bytes());
+    if !(q.norm().is_ascii() && c.norm().is_ascii()) {
         return None;
     }
     // Initials: a single letter meets a word starting with it (persons
@@ -241,7 +254,14 @@ pub(crate) fn token_sim(
         }
     }
     let len = a.len().max(b.len());
-    let limit = allowed_edits(len).max(3);
+    // Edits matter up to the allowed number, or further for a shared
+    // phonetic key.
+    let same_phon = q.phon != 0 && q.phon == c.phon;
+    let limit = if same_phon {
+        allowed_edits(len).max(len / 2).max(1)
+    } else {
+        allowed_edits(len)
+    };
     let d = if mask_bound(q.mask, c.mask) > limit {
         limit + 1
     } else {
@@ -249,7 +269,7 @@ pub(crate) fn token_sim(
     };
     let mut sim = fuzzy_sim(a, b, d, person);
     let mut kind = MatchKind::Fuzzy;
-    if q.phon != 0 && q.phon == c.phon && d <= (len / 2).max(1) && (person || len >= 6) {
+    if same_phon && d <= (len / 2).max(1) && (person || len >= 6) {
         let ps = 0.8f32.max(1.0 - d as f32 / (len as f32 * 2.0)).min(0.9);
         let ps = if person { ps } else { ps.min(sim.max(0.75)) };
         if ps > sim {
@@ -257,7 +277,7 @@ pub(crate) fn token_sim(
             kind = MatchKind::Phonetic;
         }
     }
-    let (la, lb) = (q.loose.as_bytes(), c.loose.as_bytes());
+    let (la, lb) = (q.loose().as_bytes(), c.loose().as_bytes());
     if !la.is_empty() && !lb.is_empty() && sim < 0.9 {
         let ll = la.len().max(lb.len());
         let ls = if la == lb {
@@ -321,7 +341,7 @@ fn fuzzy_sim(a: &[u8], b: &[u8], d: usize, person: bool) -> f32 {
 }
 
 fn word_matches(w: &str, t: &Tok) -> bool {
-    if *t.norm == *w {
+    if *t.norm() == *w {
         return true;
     }
     let tb = tables();
@@ -338,7 +358,7 @@ fn word_matches(w: &str, t: &Tok) -> bool {
 /// If `short` is an initialism of a run of `long` starting at `j`, returns
 /// the run length.
 fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usize> {
-    let s = short.norm.as_bytes();
+    let s = short.norm().as_bytes();
     if !(2..=8).contains(&s.len()) || !s.iter().all(u8::is_ascii_lowercase) {
         return None;
     }
@@ -347,19 +367,21 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usi
     let mut words = 0;
     while k < long.len() && p < s.len() {
         let t = long.tok(k);
-        let nb = t.norm.as_bytes();
+        let nb = t.norm().as_bytes();
         if t.class == Class::Legal {
             // Each word of a legal form may give a letter.
-            let inits: Vec<u8> = t.norm.split(' ').filter_map(|w| w.bytes().next()).collect();
-            if s[p..].starts_with(&inits) {
-                p += inits.len();
+            let mut inits = t.norm().split(' ').filter_map(|w| w.bytes().next());
+            let n_inits = t.norm().split(' ').filter(|w| !w.is_empty()).count();
+            if p + n_inits <= s.len() && s[p..p + n_inits].iter().all(|&c| inits.next() == Some(c))
+            {
+                p += n_inits;
             } else if nb.first() == Some(&s[p]) {
                 p += 1;
             }
             k += 1;
             continue;
         }
-        if nb.first() == Some(&s[p]) && t.norm.is_ascii() {
+        if nb.first() == Some(&s[p]) && t.norm().is_ascii() {
             p += 1;
             words += 1;
             k += 1;
@@ -412,21 +434,23 @@ fn table_initialism_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Op
 /// they are not two syllables of a name.
 fn pair_of_syllables(x: &Tok, y: &Tok, out: &mut String) -> bool {
     let ok = |t: &Tok| {
-        !t.loose.is_empty() && t.norm.len() <= 6 && matches!(t.class, Class::Normal | Class::Initial)
+        !t.loose().is_empty()
+            && t.norm().len() <= 6
+            && matches!(t.class, Class::Normal | Class::Initial)
     };
     if !(ok(x) && ok(y)) {
         return false;
     }
     out.clear();
-    out.push_str(&x.loose);
-    out.push_str(&y.loose);
+    out.push_str(&x.loose());
+    out.push_str(&y.loose());
     true
 }
 
 /// True if two tokens are one spelling of one word: their loose keys are
 /// at most one edit apart (none for words of five letters or less).
 fn near(a: &Tok, b: &Tok) -> bool {
-    let (x, y) = (a.loose.as_bytes(), b.loose.as_bytes());
+    let (x, y) = (a.loose().as_bytes(), b.loose().as_bytes());
     if x.is_empty() || y.is_empty() {
         return false;
     }
@@ -434,13 +458,42 @@ fn near(a: &Tok, b: &Tok) -> bool {
     mask_bound(a.lmask, b.lmask) <= limit && edit_distance(x, y, limit) <= limit
 }
 
+/// True if `whole` is the concatenation of `parts`.
+fn concat_eq<'a>(whole: &[u8], parts: impl Iterator<Item = &'a [u8]>) -> bool {
+    let mut rest = whole;
+    for p in parts {
+        match rest.strip_prefix(p) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// Particles that names write apart or fused into the next word
 /// ("JAMAL AL DIN" / "JAMALEDDINE", "ZAHER EL DINE" / "ZAHREDDINE").
 fn joining_particle(w: &str) -> bool {
     matches!(
         w,
-        "al" | "el" | "ul" | "ad" | "ed" | "ud" | "ar" | "ur" | "as" | "ash" | "at" | "az"
-            | "an" | "a" | "e" | "u" | "i" | "o" | "wal" | "wa"
+        "al" | "el"
+            | "ul"
+            | "ad"
+            | "ed"
+            | "ud"
+            | "ar"
+            | "ur"
+            | "as"
+            | "ash"
+            | "at"
+            | "az"
+            | "an"
+            | "a"
+            | "e"
+            | "u"
+            | "i"
+            | "o"
+            | "wal"
+            | "wa"
     )
 }
 
@@ -454,11 +507,12 @@ fn compound_run<T: Toks + ?Sized>(
     long: &T,
     j: usize,
     person: bool,
+    scratch: &mut Vec<u8>,
 ) -> Option<(usize, f32, MatchKind)> {
-    let tn = t.norm.as_bytes();
+    let tn = t.norm().as_bytes();
     let word = |x: &Tok| {
-        x.norm.is_ascii()
-            && !x.loose.is_empty()
+        x.norm().is_ascii()
+            && !x.loose().is_empty()
             && !matches!(x.class, Class::Digit | Class::Legal)
     };
     if tn.len() < 4 || !word(t) || j + 1 >= long.len() || !word(long.tok(j)) {
@@ -467,20 +521,19 @@ fn compound_run<T: Toks + ?Sized>(
     // Every reading of the run starts with the first letter of its first
     // word, or with a vowel when that word is a particle fused to the next.
     let first = long.tok(j);
-    let t0 = t.loose.as_bytes().first().copied();
-    if t0 != first.loose.as_bytes().first().copied()
-        && !(joining_particle(&first.norm) && t0.is_some_and(vowel))
+    let t0 = t.loose().as_bytes().first().copied();
+    if t0 != first.loose().as_bytes().first().copied()
+        && !(joining_particle(&first.norm()) && t0.is_some_and(vowel))
     {
         return None;
     }
     let mut best: Option<(usize, f32, MatchKind)> = None;
-    let mut buf = String::with_capacity(48);
-    let mut lb: Vec<u8> = Vec::with_capacity(48);
+    let lb = scratch;
     for r in 2..=3usize {
         if j + r > long.len() || !word(long.tok(j + r - 1)) {
             break;
         }
-        let total: usize = (j..j + r).map(|k| long.tok(k).norm.len()).sum();
+        let total: usize = (j..j + r).map(|k| long.tok(k).norm().len()).sum();
         if total + 4 < tn.len() || total > tn.len() + 6 {
             continue;
         }
@@ -489,16 +542,13 @@ fn compound_run<T: Toks + ?Sized>(
         if (j..j + r).any(|k| near(t, long.tok(k))) {
             return None;
         }
-        buf.clear();
-        for k in j..j + r {
-            buf.push_str(&long.tok(k).norm);
-        }
-        if buf.as_bytes() == tn {
+        if concat_eq(tn, (j..j + r).map(|k| long.tok(k).norm().as_bytes())) {
             return Some((r, 0.95, MatchKind::Compound));
         }
-        // Spelling variants of the joined words, with a particle kept,
-        // dropped or assimilated to the next consonant (al-din -> eddin).
-        let particle = |k: usize| k + 1 < j + r && joining_particle(&long.tok(k).norm);
+        // Spelling variants of the joined words (on their loose keys), with
+        // a particle kept, dropped or assimilated to the next consonant
+        // (al-din -> eddin).
+        let particle = |k: usize| k + 1 < j + r && joining_particle(&long.tok(k).norm());
         let any = (j..j + r).any(particle);
         let variants: &[&[u8]] = if any {
             &[b"=", b"", b"a", b"e", b"u", b"i"]
@@ -506,26 +556,28 @@ fn compound_run<T: Toks + ?Sized>(
             &[b"="]
         };
         for v in variants {
-            buf.clear();
-            for k in j..j + r {
-                if particle(k) && *v != b"=" {
-                    if k == j && v.is_empty() {
-                        // A leading particle is fused, never dropped.
-                        buf.push_str(&long.tok(k).norm);
-                        continue;
+            lb.clear();
+            let push = |lb: &mut Vec<u8>, bytes: &[u8]| {
+                for &c in bytes {
+                    if lb.last() != Some(&c) {
+                        lb.push(c);
                     }
-                    if let Some(&next) = long.tok(k + 1).norm.as_bytes().first() {
-                        if !v.is_empty() {
-                            buf.push(v[0] as char);
-                            buf.push(next as char);
-                        }
+                }
+            };
+            for k in j..j + r {
+                let tok = long.tok(k);
+                if particle(k) && *v != b"=" && !(k == j && v.is_empty()) {
+                    // A leading particle is fused, never dropped.
+                    if let (Some(&vowel), Some(&next)) =
+                        (v.first(), long.tok(k + 1).loose().as_bytes().first())
+                    {
+                        push(lb, &[vowel, next]);
                     }
                     continue;
                 }
-                buf.push_str(&long.tok(k).norm);
+                push(lb, tok.loose().as_bytes());
             }
-            loose_into(buf.as_bytes(), &mut lb);
-            let (x, y) = (t.loose.as_bytes(), &lb[..]);
+            let (x, y) = (t.loose().as_bytes(), &lb[..]);
             if x.first() != y.first() {
                 continue;
             }
@@ -564,10 +616,10 @@ fn prefix_run<T: Toks + ?Sized>(s: &[u8], long: &T, j: usize) -> Option<usize> {
             return None;
         }
         let t = long.tok(k);
-        if !t.norm.is_ascii() || t.class == Class::Digit {
+        if !t.norm().is_ascii() || t.class == Class::Digit {
             return None;
         }
-        let w = t.norm.as_bytes();
+        let w = t.norm().as_bytes();
         let mut l = 0;
         let mut wi = 0;
         while wi < w.len() && p + l < s.len() {
@@ -656,7 +708,7 @@ fn side_costs<T: Toks + ?Sized>(
         }
         s.heavy |= !matches!(tok.class, Class::Legal | Class::Stop);
         s.beyond_place |= !matches!(tok.class, Class::Legal | Class::Stop | Class::Place);
-        s.given |= person && distinctive && !tok.surname && tok.norm.len() > 1;
+        s.given |= person && distinctive && !tok.surname && tok.norm().len() > 1;
         s.digit_unmatched |= tok.class == Class::Digit;
     }
     s
@@ -666,7 +718,7 @@ fn join_surface<T: Toks + ?Sized>(t: &T, from: usize, n: usize) -> String {
     let mut s = String::new();
     let mut last: Option<&str> = None;
     for i in from..from + n {
-        let sf = &*t.tok(i).surface;
+        let sf = &*t.tok(i).surface();
         // Han words rendered as several English words share one surface.
         if last == Some(sf) {
             continue;
@@ -692,16 +744,39 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     if n == 0 || m == 0 {
         return NameMatch::default();
     }
+    // The tokens of both names, gathered once.
+    let mut qa: [&Tok; MAX_TOKS] = [q.tok(0); MAX_TOKS];
+    let mut ca: [&Tok; MAX_TOKS] = [c.tok(0); MAX_TOKS];
+    for (i, slot) in qa.iter_mut().enumerate().take(n) {
+        *slot = q.tok(i);
+    }
+    for (j, slot) in ca.iter_mut().enumerate().take(m) {
+        *slot = c.tok(j);
+    }
+    compare_refs(&qa[..n], &ca[..m], person, explain)
+}
+
+fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatch {
+    let n = q.len();
+    let m = c.len();
     let wq = |i: usize, k: usize| -> f32 { (i..i + k).map(|x| q.tok(x).weight).sum() };
     let wc = |j: usize, k: usize| -> f32 { (j..j + k).map(|x| c.tok(x).weight).sum() };
     let mut cands: Vec<Cand> = Vec::with_capacity(n * m + 4);
     let initials_ok = (0..n).filter(|&i| q.tok(i).class == Class::Initial).count() >= 2
         || (0..m).filter(|&j| c.tok(j).class == Class::Initial).count() >= 2;
+    // Tokens with an identical partner take no part in runs.
+    let mut exact_q = [false; MAX_TOKS];
+    let mut exact_c = [false; MAX_TOKS];
     for i in 0..n {
         let qt = q.tok(i);
         for j in 0..m {
-            if let Some((sim, kind)) = token_sim(qt, c.tok(j), person, initials_ok) {
-                let gain = sim * (qt.weight + c.tok(j).weight);
+            let ct = c.tok(j);
+            if qt.key == ct.key {
+                exact_q[i] = true;
+                exact_c[j] = true;
+            }
+            if let Some((sim, kind)) = token_sim(qt, ct, person, initials_ok) {
+                let gain = sim * (qt.weight + ct.weight);
                 cands.push(Cand {
                     qi: i as u8,
                     qn: 1,
@@ -715,13 +790,16 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
         }
     }
     // One token against a run of tokens: initialisms and compounds.
+    let mut scratch = Vec::new();
     for (flip, (a, b)) in [(false, (n, m)), (true, (m, n))] {
         for i in 0..a {
             let t = if flip { c.tok(i) } else { q.tok(i) };
-            if t.class == Class::Digit
+            let exact = if flip { exact_c[i] } else { exact_q[i] };
+            if exact
+                || t.class == Class::Digit
                 || t.class == Class::Stop
-                || !t.norm.is_ascii()
-                || t.norm.len() < 2
+                || !t.norm().is_ascii()
+                || t.norm().len() < 2
             {
                 continue;
             }
@@ -743,9 +821,9 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
                 };
                 let run = run.or_else(|| {
                     if flip {
-                        compound_run(t, q, j, person)
+                        compound_run(t, q, j, person, &mut scratch)
                     } else {
-                        compound_run(t, c, j, person)
+                        compound_run(t, c, j, person, &mut scratch)
                     }
                 });
                 if let Some((r, sim, kind)) = run {
@@ -945,11 +1023,11 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
         }
         out.unmatched_query = (0..n)
             .filter(|&i| !used_q[i])
-            .map(|i| q.tok(i).surface.to_string())
+            .map(|i| q.tok(i).surface().to_string())
             .collect();
         out.unmatched_candidate = (0..m)
             .filter(|&j| !used_c[j])
-            .map(|j| c.tok(j).surface.to_string())
+            .map(|j| c.tok(j).surface().to_string())
             .collect();
         out.unmatched_query.dedup();
         out.unmatched_candidate.dedup();
@@ -961,11 +1039,50 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
 mod tests {
     use super::*;
 
+    use crate::analyze::analyze;
+    use crate::weights::Weights;
+
+    fn toks(s: &str, person: bool) -> Vec<Tok> {
+        analyze(s, person, Weights::bundled()).toks
+    }
+
+    #[test]
+    fn prefix_runs() {
+        let long = toks("SHIPPING COMPUTER SERVICES COMPANY", false);
+        assert_eq!(prefix_run(b"scsco", &long[..], 0), Some(4));
+        let long = toks("AEROVIAS ATLANTICO", false);
+        assert_eq!(prefix_run(b"aeroatlantico", &long[..], 0), Some(2));
+        // One word alone is not a run.
+        assert_eq!(prefix_run(b"aerovias", &long[..], 0), None);
+    }
+
+    #[test]
+    fn compounds_with_particles() {
+        let t = &toks("JAMALEDDINE", true)[0];
+        let long = toks("JAMAL AL DIN", true);
+        let mut sc = Vec::new();
+        let (r, sim, _) = compound_run(t, &long[..], 0, true, &mut sc).unwrap();
+        assert_eq!(r, 3);
+        assert!(sim >= 0.8);
+        let t = &toks("AQSA", false)[0];
+        let long = toks("AQSA AL", false);
+        assert!(compound_run(t, &long[..], 0, false, &mut sc).is_none());
+    }
+
+    #[test]
+    fn short_organisation_names_are_strict() {
+        assert!(fuzzy_sim(b"dinrin", b"binrin", 1, false) < 0.7);
+        assert!(fuzzy_sim(b"jon", b"john", 1, true) >= 0.7);
+        assert!(mask_bound(0b1011, 0b0111) == 1);
+    }
+
     #[test]
     fn edit_distance_works() {
         assert_eq!(edit_distance(b"john", b"jon", 3), 1);
         assert_eq!(edit_distance(b"abcd", b"abdc", 3), 1);
         assert_eq!(edit_distance(b"kitten", b"sitting", 5), 3);
         assert!(edit_distance(b"bush", b"habbash", 2) > 2);
+        assert_eq!(edit_distance(b"", b"abc", 3), 3);
+        assert_eq!(edit_distance(b"abc", b"abc", 0), 0);
     }
 }

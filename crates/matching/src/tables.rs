@@ -53,8 +53,23 @@ pub(crate) enum HanEntry {
     Gloss(Vec<Vec<Box<str>>>),
 }
 
+/// Which word tables hold a key ([`Tables::known`]).
+pub(crate) mod known {
+    pub const GENERIC: u8 = 1;
+    pub const ABBREV: u8 = 2;
+    pub const GROUP: u8 = 4;
+    pub const WORDS: u8 = 8;
+    pub const LEGAL: u8 = 16;
+    pub const INITIALISM: u8 = 32;
+    /// The first word of a (possibly multi-word) legal form.
+    pub const LEGAL_START: u8 = 64;
+}
+
 /// All tables.
 pub(crate) struct Tables {
+    /// For every single-token key of the word tables, which tables hold
+    /// it: one lookup tells a token that is in none of them.
+    pub known: FastMap<u64, u8>,
     pub script: ScriptMap,
     /// Latin legal forms keyed by their folded words joined with spaces.
     pub legal: FastMap<u64, LegalForm>,
@@ -120,6 +135,7 @@ impl Tables {
         let mut legal = FastMap::default();
         let mut han: HashMap<Box<str>, HanEntry> = HashMap::new();
         let mut legal_max_words = 1;
+        let mut legal_starts: Vec<u64> = Vec::new();
         for cols in lines(LEGAL_FORMS) {
             let class: Box<str> = cols[0].to_ascii_lowercase().into();
             let lf = LegalForm {
@@ -136,6 +152,9 @@ impl Tables {
                     continue;
                 }
                 legal_max_words = legal_max_words.max(f.split(' ').count());
+                if let Some(first) = f.split(' ').next() {
+                    legal_starts.push(key_of(first));
+                }
                 legal.entry(key_of(&f)).or_insert(lf);
             }
         }
@@ -254,7 +273,21 @@ impl Tables {
                 }
             }
         }
+        let mut known_keys: FastMap<u64, u8> = FastMap::default();
+        let mut mark = |keys: &mut dyn Iterator<Item = u64>, flag: u8| {
+            for k in keys {
+                *known_keys.entry(k).or_default() |= flag;
+            }
+        };
+        mark(&mut generic.keys().copied(), known::GENERIC);
+        mark(&mut abbrev.keys().copied(), known::ABBREV);
+        mark(&mut name_group.keys().copied(), known::GROUP);
+        mark(&mut words.keys().copied(), known::WORDS);
+        mark(&mut legal.keys().copied(), known::LEGAL);
+        mark(&mut initialisms.keys().copied(), known::INITIALISM);
+        mark(&mut legal_starts.into_iter(), known::LEGAL_START);
         Tables {
+            known: known_keys,
             script,
             legal,
             legal_max_words,

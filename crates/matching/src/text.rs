@@ -132,11 +132,22 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
         dotted: false,
         tmp: String::with_capacity(4),
     };
-    let chars: Vec<char> = text.nfkc().collect();
+    // ASCII text is its own NFKC form.
+    let chars: Vec<char> = if text.is_ascii() {
+        text.chars().collect()
+    } else {
+        text.nfkc().collect()
+    };
     let mut i = 0;
     while i < chars.len() {
         let ch = chars[i];
         i += 1;
+        if ch.is_ascii_alphanumeric() {
+            c.switch(Script::Latin);
+            c.norm.push(ch.to_ascii_lowercase());
+            c.surface.push(ch);
+            continue;
+        }
         if is_han(ch) {
             c.switch(Script::Han);
             c.norm.push(ch);

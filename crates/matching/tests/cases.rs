@@ -148,18 +148,38 @@ fn extra_distinctive_word_lowers() {
 fn containment_of_a_rare_name() {
     // The shorter name is wholly found in the longer one, which adds a
     // legal form, a place or a branch before or after it.
-    assert!(s("TEMPBANK", "OTKRYTOE AKTSIONERNOE OBSHCHESTVO MOSKOVSKI AKTSIONERNY BANK TEMPBANK") >= T);
+    assert!(
+        s(
+            "TEMPBANK",
+            "OTKRYTOE AKTSIONERNOE OBSHCHESTVO MOSKOVSKI AKTSIONERNY BANK TEMPBANK"
+        ) >= T
+    );
     assert!(s("ARANEKS DOO", "ARANEKS DOO BEOGRAD-VOZDOVAC") >= T);
     assert!(s("INTERCONTINENTAL", "INTERCONTINENTAL DE AVIACION S.A.") >= T);
     // Generic words only: no containment bonus.
-    assert!(s("China Technology Group", "China International Trading Group") < T);
-    assert!(s("International Trading", "Golden International Trading Company Limited") < T);
+    assert!(
+        s(
+            "China Technology Group",
+            "China International Trading Group"
+        ) < T
+    );
+    assert!(
+        s(
+            "International Trading",
+            "Golden International Trading Company Limited"
+        ) < T
+    );
 }
 
 #[test]
 fn short_distinctive_names_differing_by_a_letter() {
     assert!(s("DINRIN LIMITED", "BINRIN LIMITED") < T);
-    assert!(s("SINA SHIPPING COMPANY LIMITED", "SIMA SHIPPING COMPANY LIMITED") < T);
+    assert!(
+        s(
+            "SINA SHIPPING COMPANY LIMITED",
+            "SIMA SHIPPING COMPANY LIMITED"
+        ) < T
+    );
     // A long name tolerates a letter.
     assert!(s("GRUPO AROSFRAM", "GRUPO AROSFRAN") >= T);
 }
@@ -171,7 +191,14 @@ fn compounds_and_fused_particles() {
     assert!(p("Hashem SAFI A-DIN", "Hashem SAFIEDDINE") >= T);
     assert!(s("AEROATLANTICO LTDA.", "AEROVIAS ATLANTICO LTDA.") >= T);
     // A word is not a run it nearly equals one word of.
-    assert!((s("CHARITABLE AL-AQSA ESTABLISHMENT", "CHARITABLE AL-AQSA ESTABLISHMENT") - 1.0).abs() < 1e-9);
+    assert!(
+        (s(
+            "CHARITABLE AL-AQSA ESTABLISHMENT",
+            "CHARITABLE AL-AQSA ESTABLISHMENT"
+        ) - 1.0)
+            .abs()
+            < 1e-9
+    );
 }
 
 #[test]

@@ -203,7 +203,10 @@ mod tests {
             let d: PartialDate = s.parse().unwrap();
             assert_eq!(d.to_string(), s);
         }
-        assert_eq!("1962".parse::<PartialDate>().unwrap().precision(), DatePrecision::Year);
+        assert_eq!(
+            "1962".parse::<PartialDate>().unwrap().precision(),
+            DatePrecision::Year
+        );
         assert!("1962-13".parse::<PartialDate>().is_err());
         assert!("1962-02-30".parse::<PartialDate>().is_err());
         assert!("62".parse::<PartialDate>().is_err());

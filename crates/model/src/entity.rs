@@ -318,7 +318,11 @@ impl Entity {
         if value.trim().is_empty() {
             return;
         }
-        if !self.names.iter().any(|n| n.value == value && n.kind == kind) {
+        if !self
+            .names
+            .iter()
+            .any(|n| n.value == value && n.kind == kind)
+        {
             self.names.push(Name::new(value, kind));
         }
     }
@@ -331,4 +335,3 @@ impl Entity {
         }
     }
 }
-

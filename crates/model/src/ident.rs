@@ -207,9 +207,7 @@ pub fn validate_isin(value: &str) -> Result<(), String> {
     let expected = isin_check_digit(&v[..11]);
     let got = b[11] - b'0';
     if expected != got {
-        return Err(format!(
-            "ISIN check digit is {got}, expected {expected}"
-        ));
+        return Err(format!("ISIN check digit is {got}, expected {expected}"));
     }
     Ok(())
 }
@@ -273,7 +271,9 @@ pub fn validate_lei(value: &str) -> Result<(), String> {
 }
 
 const USCC_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// GB 32100-2015: 18 characters from a 31-symbol alphabet (no I, O, S, V, Z),
 /// the last a weighted MOD 31 check character.

@@ -86,9 +86,15 @@ pub fn keys(ctx: &Ctx, c: KeysCmd) -> anyhow::Result<ExitCode> {
                 .map_err(|_| anyhow::anyhow!("unknown role '{role}': use read, screen or admin"))?;
             let key = engine.create_key(&name, role)?;
             if ctx.format == Format::Json {
-                print_json(&serde_json::json!({"id": key.id, "name": name, "role": role.as_str(), "secret": key.secret}))?;
+                print_json(
+                    &serde_json::json!({"id": key.id, "name": name, "role": role.as_str(), "secret": key.secret}),
+                )?;
             } else {
-                println!("key {} ({name}, role {}) created. Its secret, shown only now:", key.id, role.as_str());
+                println!(
+                    "key {} ({name}, role {}) created. Its secret, shown only now:",
+                    key.id,
+                    role.as_str()
+                );
                 println!("{}", key.secret);
                 ctx.info("Send it as `Authorization: Bearer <secret>` or `X-API-Key: <secret>`.");
             }
@@ -102,7 +108,9 @@ pub fn keys(ctx: &Ctx, c: KeysCmd) -> anyhow::Result<ExitCode> {
                     k.name.clone(),
                     k.role.as_str().to_string(),
                     k.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                    k.revoked_at.map(|r| r.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+                    k.revoked_at
+                        .map(|r| r.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default(),
                 ]);
             }
             let json: Vec<_> = keys
@@ -135,8 +143,10 @@ pub fn audit(ctx: &Ctx, c: AuditCmd) -> anyhow::Result<ExitCode> {
         AuditCmd::Verify { file, head } => {
             let res = match &file {
                 Some(p) => {
-                    let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-                    verify_jsonl(BufReader::new(f)).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+                    let f =
+                        File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+                    verify_jsonl(BufReader::new(f))
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
                 }
                 None => ctx.engine()?.audit_verify().map_err(anyhow::Error::from),
             };
@@ -167,14 +177,21 @@ pub fn audit(ctx: &Ctx, c: AuditCmd) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        AuditCmd::Export { from, to, export_format, output } => {
+        AuditCmd::Export {
+            from,
+            to,
+            export_format,
+            output,
+        } => {
             let engine = ctx.engine()?;
             let from = from.as_deref().map(parse_when).transpose()?;
             let to = to.as_deref().map(parse_when).transpose()?;
             let records = engine.audit_between(from, to)?;
             let n = records.len();
             let out: Box<dyn io::Write> = match &output {
-                Some(p) => Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+                Some(p) => Box::new(
+                    File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+                ),
                 None => Box::new(io::stdout().lock()),
             };
             match export_format {
@@ -190,7 +207,8 @@ pub fn audit(ctx: &Ctx, c: AuditCmd) -> anyhow::Result<ExitCode> {
 pub fn receipt(ctx: &Ctx, c: ReceiptCmd) -> anyhow::Result<ExitCode> {
     match c {
         ReceiptCmd::Verify { file, public_key } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             match SignedReceipt::from_json(&text, public_key.as_deref()) {
                 Ok(r) => {
                     println!(

@@ -7,7 +7,10 @@ use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use embargo_law::report::{self, ReportContext};
-use embargo_law::{parse_instant, parse_positions_csv, Outcome, Policy, SecurityMaster, SecurityRef, Side, TradeCheck, TradeDecision};
+use embargo_law::{
+    parse_instant, parse_positions_csv, Outcome, Policy, SecurityMaster, SecurityRef, Side,
+    TradeCheck, TradeDecision,
+};
 
 use super::{Ctx, EXIT_HITS};
 use crate::output::{print_json, Format, Table};
@@ -107,7 +110,10 @@ pub struct PortfolioArgs {
 }
 
 /// Reads an instant, with an optional zone for inputs that carry none.
-pub fn instant(at: &str, tz: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
+pub fn instant(
+    at: &str,
+    tz: Option<&str>,
+) -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
     let text = match tz {
         Some(z) => format!("{} {z}", at.trim().replace('T', " ")),
         None => at.to_string(),
@@ -137,10 +143,18 @@ fn print_decision(d: &TradeDecision) {
     println!("outcome:  {}", d.outcome);
     println!("instant:  {} (US Eastern: {})", d.at_input, d.at_eastern);
     for t in &d.security.ties {
-        println!("issuer:   {} [{}] — {}", t.entity_name, t.entity_id, t.basis.describe());
+        println!(
+            "issuer:   {} [{}] — {}",
+            t.entity_name,
+            t.entity_id,
+            t.basis.describe()
+        );
     }
     if d.security.ties.is_empty() {
-        println!("issuer:   no listed issuer found for '{}'", security_label(&d.security.input));
+        println!(
+            "issuer:   no listed issuer found for '{}'",
+            security_label(&d.security.input)
+        );
     }
     for f in &d.findings {
         println!();
@@ -164,7 +178,10 @@ fn print_decision(d: &TradeDecision) {
             println!("  dates:    {}", dates.join("; "));
         }
         for e in &f.events {
-            println!("  event:    {} {} — {} [{}]", e.date, e.kind, e.title, e.source);
+            println!(
+                "  event:    {} {} — {} [{}]",
+                e.date, e.kind, e.title, e.source
+            );
         }
         if let Some(a) = &f.alternative {
             println!("  other reading: {} → {}", a.reading, a.outcome);
@@ -183,24 +200,53 @@ pub fn check_trade(ctx: &Ctx, a: CheckTradeArgs) -> anyhow::Result<ExitCode> {
     let at = instant(&a.at, a.tz.as_deref())?;
     let (sm, policy) = a.sec.load()?;
     let engine = ctx.engine()?;
-    let snap = engine.snapshot_at(Some(at.date_naive()))?;
+    // Designations carry their own dates and the law book applies them at
+    // the instant, so the latest versions (the most complete record,
+    // including later vacaturs and re-listings) answer for any instant.
+    let snap = engine.snapshot();
     let mut check = TradeCheck::new(SecurityRef::parse(&a.security), a.side.into(), at);
     check.us_person = !a.non_us_person;
     check.held_since = a
         .held_since
         .as_deref()
-        .map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").with_context(|| format!("--held-since '{s}' is not YYYY-MM-DD")))
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .with_context(|| format!("--held-since '{s}' is not YYYY-MM-DD"))
+        })
         .transpose()?;
     let d = snap.check_trade(&sm, &check, &policy);
     match ctx.format {
-        Format::Json => print_json(&serde_json::json!({"decision": d, "versions": snap.version_refs()}))?,
+        Format::Json => {
+            print_json(&serde_json::json!({"decision": d, "versions": snap.version_refs()}))?
+        }
         Format::Csv => {
-            let mut t = Table::new(vec!["outcome", "program", "list", "entity_id", "rule", "citation"]);
+            let mut t = Table::new(vec![
+                "outcome",
+                "program",
+                "list",
+                "entity_id",
+                "rule",
+                "citation",
+            ]);
             for f in &d.findings {
-                t.row(vec![f.outcome.to_string(), f.program.clone(), f.list.clone(), f.entity_id.to_string(), f.rule.clone(), f.citation.clone()]);
+                t.row(vec![
+                    f.outcome.to_string(),
+                    f.program.clone(),
+                    f.list.clone(),
+                    f.entity_id.to_string(),
+                    f.rule.clone(),
+                    f.citation.clone(),
+                ]);
             }
             if d.findings.is_empty() {
-                t.row(vec![d.outcome.to_string(), String::new(), String::new(), String::new(), String::new(), String::new()]);
+                t.row(vec![
+                    d.outcome.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
             }
             t.print_csv()?;
         }
@@ -210,7 +256,13 @@ pub fn check_trade(ctx: &Ctx, a: CheckTradeArgs) -> anyhow::Result<ExitCode> {
             println!("lists: {}", snap.version_lines().join("; "));
         }
     }
-    Ok(if matches!(d.outcome, Outcome::Prohibited | Outcome::Blocked) { ExitCode::from(EXIT_HITS) } else { ExitCode::SUCCESS })
+    Ok(
+        if matches!(d.outcome, Outcome::Prohibited | Outcome::Blocked) {
+            ExitCode::from(EXIT_HITS)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
@@ -218,11 +270,15 @@ pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
         Some(s) => instant(s, a.tz.as_deref())?,
         None => chrono::Utc::now().fixed_offset(),
     };
-    let bytes = std::fs::read(&a.holdings).with_context(|| format!("cannot read {}", a.holdings.display()))?;
+    let bytes = std::fs::read(&a.holdings)
+        .with_context(|| format!("cannot read {}", a.holdings.display()))?;
     let positions = parse_positions_csv(&a.holdings.display().to_string(), &bytes)?;
     let (sm, policy) = a.sec.load()?;
     let engine = ctx.engine()?;
-    let snap = engine.snapshot_at(Some(at.date_naive()))?;
+    // Designations carry their own dates and the law book applies them at
+    // the instant, so the latest versions (the most complete record,
+    // including later vacaturs and re-listings) answer for any instant.
+    let snap = engine.snapshot();
     let rep = snap.screen_portfolio(&sm, &positions, at, &policy);
     let rctx = ReportContext {
         title: format!("Portfolio screening — {}", a.holdings.display()),
@@ -230,14 +286,17 @@ pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
         generated_at: chrono::Utc::now().to_rfc3339(),
     };
     if let Some(p) = &a.html {
-        std::fs::write(p, report::to_html(&rep, &rctx)).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, report::to_html(&rep, &rctx))
+            .with_context(|| format!("cannot write {}", p.display()))?;
         ctx.info(format!("HTML report written to {}", p.display()));
     }
     match ctx.format {
         Format::Json => println!("{}", report::to_json(&rep, &rctx)?),
         Format::Csv => print!("{}", report::to_csv(&rep)?),
         Format::Table => {
-            let mut t = Table::new(vec!["position", "security", "buy", "sell", "hold", "reason"]);
+            let mut t = Table::new(vec![
+                "position", "security", "buy", "sell", "hold", "reason",
+            ]);
             for p in &rep.positions {
                 t.row(vec![
                     p.position.id.clone(),
@@ -261,5 +320,9 @@ pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let restricted = rep.positions.iter().any(|p| p.worst().is_restricted());
-    Ok(if restricted { ExitCode::from(EXIT_HITS) } else { ExitCode::SUCCESS })
+    Ok(if restricted {
+        ExitCode::from(EXIT_HITS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -90,7 +90,9 @@ fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<RawFile>> {
 }
 
 fn print_reports(ctx: &Ctx, reports: &[ImportReport]) -> anyhow::Result<()> {
-    let mut t = Table::new(vec!["list", "result", "version", "entities", "added", "removed", "changed"]);
+    let mut t = Table::new(vec![
+        "list", "result", "version", "entities", "added", "removed", "changed",
+    ]);
     for r in reports {
         match &r.outcome {
             ImportOutcome::Unchanged { existing } => t.row(vec![
@@ -131,7 +133,10 @@ fn spinner(ctx: &Ctx, msg: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
@@ -139,13 +144,23 @@ fn spinner(ctx: &Ctx, msg: &str) -> ProgressBar {
 
 pub fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<ExitCode> {
     let Some(kind) = SourceKind::parse(&a.kind) else {
-        bail!("unknown import kind '{}': use ofac-sdn, ofac-cons, csl, bis-dpl, ftm or dod", a.kind);
+        bail!(
+            "unknown import kind '{}': use ofac-sdn, ofac-cons, csl, bis-dpl, ftm or dod",
+            a.kind
+        );
     };
     let files = read_files(&a.paths)?;
     let published = a.published.as_deref().map(parse_date).transpose()?;
     let engine = ctx.engine()?;
     let pb = spinner(ctx, "parsing and importing");
-    let reports = engine.import(kind, &files, ImportMeta { published, source: "import".into() });
+    let reports = engine.import(
+        kind,
+        &files,
+        ImportMeta {
+            published,
+            source: "import".into(),
+        },
+    );
     pb.finish_and_clear();
     print_reports(ctx, &reports?)?;
     Ok(ExitCode::SUCCESS)
@@ -171,7 +186,9 @@ pub fn update(ctx: &Ctx, a: UpdateArgs) -> anyhow::Result<ExitCode> {
 pub fn lists(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine()?;
     let lists = engine.lists()?;
-    let mut t = Table::new(vec!["list", "as of", "version", "versions", "entities", "imported", "source"]);
+    let mut t = Table::new(vec![
+        "list", "as of", "version", "versions", "entities", "imported", "source",
+    ]);
     for l in &lists {
         t.row(vec![
             l.list.clone(),
@@ -179,7 +196,10 @@ pub fn lists(ctx: &Ctx) -> anyhow::Result<ExitCode> {
             format!("v{}", l.latest.seq),
             l.version_count.to_string(),
             l.entity_count.to_string(),
-            l.latest.imported_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            l.latest
+                .imported_at
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
             l.latest.source.clone(),
         ]);
     }
@@ -196,7 +216,16 @@ pub fn versions(ctx: &Ctx, a: VersionsArgs) -> anyhow::Result<ExitCode> {
     if versions.is_empty() {
         bail!("no list '{}' in the store (see `embargo lists`)", a.list);
     }
-    let mut t = Table::new(vec!["version", "id", "as of", "published", "imported", "entities", "sha256", "source"]);
+    let mut t = Table::new(vec![
+        "version",
+        "id",
+        "as of",
+        "published",
+        "imported",
+        "entities",
+        "sha256",
+        "source",
+    ]);
     for v in &versions {
         t.row(vec![
             format!("v{}", v.seq),
@@ -242,12 +271,28 @@ pub fn diff(ctx: &Ctx, a: DiffArgs) -> anyhow::Result<ExitCode> {
 
 /// One row per added/removed entity and per changed field.
 pub fn diff_table(d: &Diff) -> Table {
-    let mut t = Table::new(vec!["change", "entity", "name", "field", "added", "removed"]);
+    let mut t = Table::new(vec![
+        "change", "entity", "name", "field", "added", "removed",
+    ]);
     for e in &d.added {
-        t.row(vec!["added".into(), e.id.to_string(), e.caption.clone(), String::new(), e.programs.join("; "), String::new()]);
+        t.row(vec![
+            "added".into(),
+            e.id.to_string(),
+            e.caption.clone(),
+            String::new(),
+            e.programs.join("; "),
+            String::new(),
+        ]);
     }
     for e in &d.removed {
-        t.row(vec!["removed".into(), e.id.to_string(), e.caption.clone(), String::new(), String::new(), e.programs.join("; ")]);
+        t.row(vec![
+            "removed".into(),
+            e.id.to_string(),
+            e.caption.clone(),
+            String::new(),
+            String::new(),
+            e.programs.join("; "),
+        ]);
     }
     for c in &d.changed {
         for f in &c.fields {
@@ -282,7 +327,10 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<ExitCode> {
     let mut t = Table::new(vec!["field", "value"]);
     t.row(vec!["id".into(), e.id.to_string()]);
     t.row(vec!["schema".into(), e.schema.to_string()]);
-    t.row(vec!["list version".into(), format!("{} v{} (as of {})", v.list, v.seq, v.as_of())]);
+    t.row(vec![
+        "list version".into(),
+        format!("{} v{} (as of {})", v.list, v.seq, v.as_of()),
+    ]);
     for n in &e.names {
         t.row(vec![format!("name ({})", n.kind.as_str()), n.value.clone()]);
     }
@@ -345,14 +393,21 @@ pub fn history(ctx: &Ctx, a: HistoryArgs) -> anyhow::Result<ExitCode> {
     let id = EntityId(a.id.clone());
     let revs = engine.history(&id)?;
     if revs.is_empty() {
-        bail!("entity '{}' appears in no version of list {}", a.id, id.list());
+        bail!(
+            "entity '{}' appears in no version of list {}",
+            a.id,
+            id.list()
+        );
     }
     let mut t = Table::new(vec!["version", "as of", "change", "details"]);
     for r in &revs {
         let (change, details) = match &r.change {
             RevisionChange::Added => (
                 "added".to_string(),
-                r.entity.as_ref().map(|e| e.caption().to_string()).unwrap_or_default(),
+                r.entity
+                    .as_ref()
+                    .map(|e| e.caption().to_string())
+                    .unwrap_or_default(),
             ),
             RevisionChange::Changed { fields } => (
                 "changed".to_string(),
@@ -374,10 +429,19 @@ pub fn history(ctx: &Ctx, a: HistoryArgs) -> anyhow::Result<ExitCode> {
             RevisionChange::Removed => ("removed".to_string(), String::new()),
             RevisionChange::Unchanged { versions, through } => (
                 "unchanged".to_string(),
-                format!("{versions} versions, through v{} ({})", through.seq, through.as_of()),
+                format!(
+                    "{versions} versions, through v{} ({})",
+                    through.seq,
+                    through.as_of()
+                ),
             ),
         };
-        t.row(vec![format!("v{}", r.version.seq), r.version.as_of().to_string(), change, details]);
+        t.row(vec![
+            format!("v{}", r.version.seq),
+            r.version.as_of().to_string(),
+            change,
+            details,
+        ]);
     }
     t.print(ctx.format, &revs)?;
     Ok(ExitCode::SUCCESS)

@@ -60,7 +60,8 @@ impl Ctx {
                 self.db.display()
             );
         }
-        Engine::open(&self.db).with_context(|| format!("cannot open database {}", self.db.display()))
+        Engine::open(&self.db)
+            .with_context(|| format!("cannot open database {}", self.db.display()))
     }
 
     pub fn info(&self, msg: impl AsRef<str>) {

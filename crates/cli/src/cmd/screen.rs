@@ -76,7 +76,10 @@ fn parse_ids(ids: &[String]) -> anyhow::Result<Vec<(IdKind, String)>> {
             let Some((k, v)) = s.split_once(':') else {
                 bail!("identifier '{s}' must be written kind:value, e.g. isin:US16941M1099");
             };
-            Ok((IdKind::parse(&k.trim().to_ascii_lowercase()), v.trim().to_string()))
+            Ok((
+                IdKind::parse(&k.trim().to_ascii_lowercase()),
+                v.trim().to_string(),
+            ))
         })
         .collect()
 }
@@ -110,12 +113,17 @@ pub fn screen(ctx: &Ctx, a: ScreenArgs) -> anyhow::Result<ExitCode> {
     if let Some(input) = &a.input {
         return screen_file(ctx, &snap, input, &opts);
     }
-    let Some(name) = a.name.clone() else {
-        bail!("give --name \"…\" for one query or --input FILE.csv for a batch");
-    };
+    let name = a.name.clone().unwrap_or_default().trim().to_string();
+    if name.is_empty() && a.ids.is_empty() {
+        bail!("give --name \"…\" (and/or --id kind:value) for one query, or --input FILE.csv for a batch");
+    }
     let query = Query {
         schema: parse_schema(a.schema.as_deref())?,
-        names: vec![name.clone()],
+        names: if name.is_empty() {
+            Vec::new()
+        } else {
+            vec![name.clone()]
+        },
         countries: a.country.iter().map(|c| c.to_ascii_lowercase()).collect(),
         birth_dates: parse_birth(a.birth_date.as_deref())?,
         identifiers: parse_ids(&a.ids)?,
@@ -124,9 +132,23 @@ pub fn screen(ctx: &Ctx, a: ScreenArgs) -> anyhow::Result<ExitCode> {
     match ctx.format {
         Format::Json => print_json(&res)?,
         Format::Csv => {
-            let mut t = Table::new(vec!["rank", "entity_id", "list", "score", "matched_name", "explanation"]);
+            let mut t = Table::new(vec![
+                "rank",
+                "entity_id",
+                "list",
+                "score",
+                "matched_name",
+                "explanation",
+            ]);
             for (i, h) in res.hits.iter().enumerate() {
-                t.row(vec![(i + 1).to_string(), h.entity_id.clone(), h.list.clone(), format!("{:.3}", h.score), h.matched_name.clone(), h.explanation.to_string()]);
+                t.row(vec![
+                    (i + 1).to_string(),
+                    h.entity_id.clone(),
+                    h.list.clone(),
+                    format!("{:.3}", h.score),
+                    h.matched_name.clone(),
+                    h.explanation.to_string(),
+                ]);
             }
             t.print_csv()?;
         }
@@ -134,7 +156,14 @@ pub fn screen(ctx: &Ctx, a: ScreenArgs) -> anyhow::Result<ExitCode> {
             let versions: Vec<String> = res
                 .versions
                 .iter()
-                .map(|v| format!("{} v{} ({})", v.list, v.seq, v.published.map(|d| d.to_string()).unwrap_or_default()))
+                .map(|v| {
+                    format!(
+                        "{} v{} ({})",
+                        v.list,
+                        v.seq,
+                        v.published.map(|d| d.to_string()).unwrap_or_default()
+                    )
+                })
                 .collect();
             println!("query: {name}");
             println!("lists: {}", versions.join(", "));
@@ -143,53 +172,104 @@ pub fn screen(ctx: &Ctx, a: ScreenArgs) -> anyhow::Result<ExitCode> {
             }
             for (i, h) in res.hits.iter().enumerate() {
                 println!();
-                println!("{}. {:.3}  {}  [{}]  {}", i + 1, h.score, h.caption, h.list, h.entity_id);
+                println!(
+                    "{}. {:.3}  {}  [{}]  {}",
+                    i + 1,
+                    h.score,
+                    h.caption,
+                    h.list,
+                    h.entity_id
+                );
                 if h.matched_name != h.caption {
                     println!("   matched name: {}", h.matched_name);
+                }
+                if !h.programs.is_empty() {
+                    println!("   programs: {}", h.programs.join(", "));
+                }
+                if let Some(e) = &h.ended {
+                    println!("   no longer listed: ended {e}");
                 }
                 println!("   why: {}", h.explanation);
             }
         }
     }
-    Ok(if res.hits.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_HITS) })
+    Ok(if res.hits.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_HITS)
+    })
 }
 
 /// Rows read and scored per parallel batch; bounds memory for any input size.
 const CHUNK: usize = 2048;
 
-fn screen_file(ctx: &Ctx, snap: &Snapshot, input: &PathBuf, opts: &ScreenOptions) -> anyhow::Result<ExitCode> {
-    let file = std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
+fn screen_file(
+    ctx: &Ctx,
+    snap: &Snapshot,
+    input: &PathBuf,
+    opts: &ScreenOptions,
+) -> anyhow::Result<ExitCode> {
+    let file =
+        std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let pb = if ctx.quiet {
         ProgressBar::hidden()
     } else {
         let pb = ProgressBar::new(len);
         pb.set_style(
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         pb
     };
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(pb.wrap_read(file));
-    let headers = rdr.headers().with_context(|| format!("{}: cannot read the header", input.display()))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(pb.wrap_read(file));
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("{}: cannot read the header", input.display()))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let (Some(c_id), Some(c_name)) = (col("query_id"), col("name")) else {
-        bail!("{}: the header must have query_id and name columns (found: {})", input.display(), headers.iter().collect::<Vec<_>>().join(","));
+        bail!(
+            "{}: the header must have query_id and name columns (found: {})",
+            input.display(),
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
     };
     let c_schema = col("schema");
     let c_country = col("country");
     let c_birth = col("birth_date");
-    let id_cols: Vec<(IdKind, usize)> = [("isin", IdKind::Isin), ("ticker", IdKind::Ticker), ("uscc", IdKind::Uscc), ("lei", IdKind::Lei)]
-        .into_iter()
-        .filter_map(|(n, k)| col(n).map(|c| (k, c)))
-        .collect();
+    let id_cols: Vec<(IdKind, usize)> = [
+        ("isin", IdKind::Isin),
+        ("ticker", IdKind::Ticker),
+        ("uscc", IdKind::Uscc),
+        ("lei", IdKind::Lei),
+    ]
+    .into_iter()
+    .filter_map(|(n, k)| col(n).map(|c| (k, c)))
+    .collect();
 
     let json = ctx.format == Format::Json;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut w = csv::Writer::from_writer(io::stdout());
     if !json {
-        w.write_record(["query_id", "rank", "entity_id", "list", "score", "matched_name", "explanation"])?;
+        w.write_record([
+            "query_id",
+            "rank",
+            "entity_id",
+            "list",
+            "score",
+            "matched_name",
+            "explanation",
+        ])?;
     }
     let mut any_hit = false;
     let mut line = 1u64;
@@ -199,14 +279,29 @@ fn screen_file(ctx: &Ctx, snap: &Snapshot, input: &PathBuf, opts: &ScreenOptions
         rows.clear();
         for rec in records.by_ref().take(CHUNK) {
             line += 1;
-            let rec = rec.with_context(|| format!("{}: line {line}: malformed CSV", input.display()))?;
-            let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty());
+            let rec =
+                rec.with_context(|| format!("{}: line {line}: malformed CSV", input.display()))?;
+            let get = |c: Option<usize>| {
+                c.and_then(|c| rec.get(c))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
             let q = Query {
-                schema: parse_schema(get(c_schema)).with_context(|| format!("{}: line {line}, field 'schema'", input.display()))?,
-                names: get(Some(c_name)).map(|n| vec![n.to_string()]).unwrap_or_default(),
-                countries: get(c_country).map(|c| vec![c.to_ascii_lowercase()]).unwrap_or_default(),
-                birth_dates: parse_birth(get(c_birth)).with_context(|| format!("{}: line {line}, field 'birth_date'", input.display()))?,
-                identifiers: id_cols.iter().filter_map(|(k, c)| get(Some(*c)).map(|v| (k.clone(), v.to_string()))).collect(),
+                schema: parse_schema(get(c_schema))
+                    .with_context(|| format!("{}: line {line}, field 'schema'", input.display()))?,
+                names: get(Some(c_name))
+                    .map(|n| vec![n.to_string()])
+                    .unwrap_or_default(),
+                countries: get(c_country)
+                    .map(|c| vec![c.to_ascii_lowercase()])
+                    .unwrap_or_default(),
+                birth_dates: parse_birth(get(c_birth)).with_context(|| {
+                    format!("{}: line {line}, field 'birth_date'", input.display())
+                })?,
+                identifiers: id_cols
+                    .iter()
+                    .filter_map(|(k, c)| get(Some(*c)).map(|v| (k.clone(), v.to_string())))
+                    .collect(),
             };
             rows.push((rec.get(c_id).unwrap_or("").to_string(), q));
         }
@@ -217,32 +312,63 @@ fn screen_file(ctx: &Ctx, snap: &Snapshot, input: &PathBuf, opts: &ScreenOptions
         for ((qid, _), res) in rows.iter().zip(results) {
             any_hit |= !res.hits.is_empty();
             if json {
-                serde_json::to_writer(&mut out, &serde_json::json!({"query_id": qid, "hits": res.hits}))?;
+                serde_json::to_writer(
+                    &mut out,
+                    &serde_json::json!({"query_id": qid, "hits": res.hits}),
+                )?;
                 writeln!(out)?;
             } else {
                 for (i, h) in res.hits.iter().enumerate() {
-                    w.write_record([qid.as_str(), &(i + 1).to_string(), &h.entity_id, &h.list, &format!("{:.4}", h.score), &h.matched_name, &h.explanation.to_string()])?;
+                    w.write_record([
+                        qid.as_str(),
+                        &(i + 1).to_string(),
+                        &h.entity_id,
+                        &h.list,
+                        &format!("{:.4}", h.score),
+                        &h.matched_name,
+                        &h.explanation.to_string(),
+                    ])?;
                 }
                 w.flush()?;
-                
             }
         }
     }
     out.flush()?;
     pb.finish_and_clear();
-    Ok(if any_hit { ExitCode::from(EXIT_HITS) } else { ExitCode::SUCCESS })
+    Ok(if any_hit {
+        ExitCode::from(EXIT_HITS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Screens a batch on all cores, keeping the input order.
-fn parallel_screen(snap: &Snapshot, rows: &[(String, Query)], opts: &ScreenOptions) -> Vec<embargo_engine::Screened> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+fn parallel_screen(
+    snap: &Snapshot,
+    rows: &[(String, Query)],
+    opts: &ScreenOptions,
+) -> Vec<embargo_engine::Screened> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(1);
     let per = rows.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(per)
-            .map(|chunk| s.spawn(move || chunk.iter().map(|(_, q)| snap.screen(q, opts)).collect::<Vec<_>>()))
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(_, q)| snap.screen(q, opts))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     })
 }
 
@@ -250,11 +376,19 @@ pub fn score_pairs(_ctx: &Ctx, a: ScorePairsArgs) -> anyhow::Result<ExitCode> {
     let reader: Box<dyn io::Read> = if a.input.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?)
+        Box::new(
+            std::fs::File::open(&a.input)
+                .with_context(|| format!("cannot open {}", a.input.display()))?,
+        )
     };
     let name = a.input.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
-    let headers = rdr.headers().with_context(|| format!("{name}: cannot read the header"))?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("{name}: cannot read the header"))?
+        .clone();
     let col = |n: &str| headers.iter().position(|h| h.trim() == n);
     let (Some(cs), Some(c1), Some(c2)) = (col("schema"), col("name1"), col("name2")) else {
         bail!("{name}: the header must have schema, name1 and name2 columns");
@@ -268,7 +402,8 @@ pub fn score_pairs(_ctx: &Ctx, a: ScorePairsArgs) -> anyhow::Result<ExitCode> {
         let rec = rec.with_context(|| format!("{name}: line {line}: malformed CSV"))?;
         let schema_s = rec.get(cs).unwrap_or("");
         let schema = Schema::parse(schema_s).unwrap_or(Schema::LegalEntity);
-        let scored = embargo_match::score_pair(schema, rec.get(c1).unwrap_or(""), rec.get(c2).unwrap_or(""));
+        let scored =
+            embargo_match::score_pair(schema, rec.get(c1).unwrap_or(""), rec.get(c2).unwrap_or(""));
         let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
         row.push(format!("{:.4}", scored.score));
         w.write_record(&row)?;
@@ -279,18 +414,25 @@ pub fn score_pairs(_ctx: &Ctx, a: ScorePairsArgs) -> anyhow::Result<ExitCode> {
 
 /// Reads a labelled-pairs CSV: (schema, score, is_match).
 fn score_pairs_file(path: &PathBuf) -> anyhow::Result<Vec<(String, f64, bool)>> {
-    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut rdr =
+        csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
     let headers = rdr.headers()?.clone();
     let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(cs), Some(c1), Some(c2), Some(cm)) = (col("schema"), col("name1"), col("name2"), col("is_match")) else {
-        bail!("{}: the header must have schema, name1, name2 and is_match", path.display());
+    let (Some(cs), Some(c1), Some(c2), Some(cm)) =
+        (col("schema"), col("name1"), col("name2"), col("is_match"))
+    else {
+        bail!(
+            "{}: the header must have schema, name1, name2 and is_match",
+            path.display()
+        );
     };
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("{}: line {}", path.display(), i + 2))?;
         let schema_s = rec.get(cs).unwrap_or("").to_string();
         let schema = Schema::parse(&schema_s).unwrap_or(Schema::LegalEntity);
-        let s = embargo_match::score_pair(schema, rec.get(c1).unwrap_or(""), rec.get(c2).unwrap_or(""));
+        let s =
+            embargo_match::score_pair(schema, rec.get(c1).unwrap_or(""), rec.get(c2).unwrap_or(""));
         let label = matches!(rec.get(cm).map(str::trim), Some("true" | "1" | "yes"));
         out.push((schema_s, s.score, label));
     }
@@ -321,9 +463,15 @@ pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
                 "  at {:.2}: precision {:.3} recall {:.3} F1 {:.3}  (tp {} fp {} fn {})",
                 a.threshold, at.precision, at.recall, at.f1, at.tp, at.fp, at.fn_
             );
-            println!("  best F1 {:.3} at {:.2}; ROC-AUC {:.3}", best.f1, best.threshold, auc);
+            println!(
+                "  best F1 {:.3} at {:.2}; ROC-AUC {:.3}",
+                best.f1, best.threshold, auc
+            );
             for (g, m) in &groups {
-                println!("  {g:<13} precision {:.3} recall {:.3} F1 {:.3}", m.precision, m.recall, m.f1);
+                println!(
+                    "  {g:<13} precision {:.3} recall {:.3} F1 {:.3}",
+                    m.precision, m.recall, m.f1
+                );
             }
         }
         report.insert(
@@ -335,14 +483,28 @@ pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
     if let Some(q) = &a.queries {
         let engine = ctx.engine()?;
         let snap = engine.snapshot();
-        let mut rdr = csv::Reader::from_path(q).with_context(|| format!("cannot open {}", q.display()))?;
+        let mut rdr =
+            csv::Reader::from_path(q).with_context(|| format!("cannot open {}", q.display()))?;
         let headers = rdr.headers()?.clone();
         let col = |n: &str| headers.iter().position(|h| h == n);
-        let (Some(cs), Some(cn), Some(csrc), Some(cref)) = (col("schema"), col("name"), col("expected_source"), col("expected_ref")) else {
-            bail!("{}: the header must have schema, name, expected_source and expected_ref", q.display());
+        let (Some(cs), Some(cn), Some(csrc), Some(cref)) = (
+            col("schema"),
+            col("name"),
+            col("expected_source"),
+            col("expected_ref"),
+        ) else {
+            bail!(
+                "{}: the header must have schema, name, expected_source and expected_ref",
+                q.display()
+            );
         };
         let mut ranks = Vec::new();
-        let opts = ScreenOptions { limit: 10, threshold: 0.0, datasets: None, exclude_ids: Vec::new() };
+        let opts = ScreenOptions {
+            limit: 10,
+            threshold: 0.0,
+            datasets: None,
+            exclude_ids: Vec::new(),
+        };
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.with_context(|| format!("{}: line {}", q.display(), i + 2))?;
             let list = rec.get(csrc).unwrap_or("").to_string();
@@ -354,9 +516,17 @@ pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
                 birth_dates: Vec::new(),
                 identifiers: Vec::new(),
             };
-            let opts = ScreenOptions { datasets: Some(vec![list]), ..opts.clone() };
+            let opts = ScreenOptions {
+                datasets: Some(vec![list]),
+                ..opts.clone()
+            };
             let res = snap.screen(&query, &opts);
-            ranks.push(res.hits.iter().position(|h| h.entity_id == expected).map(|p| p + 1));
+            ranks.push(
+                res.hits
+                    .iter()
+                    .position(|h| h.entity_id == expected)
+                    .map(|p| p + 1),
+            );
         }
         let r1 = ev::recall_at_k(&ranks, 1);
         let r10 = ev::recall_at_k(&ranks, 10);
@@ -366,11 +536,20 @@ pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
                 "{} ({} queries) against {}",
                 q.display(),
                 ranks.len(),
-                v.map(|v| format!("us_ofac_sdn v{} as of {} ({} entities)", v.seq, v.as_of(), v.entity_count)).unwrap_or_default()
+                v.map(|v| format!(
+                    "us_ofac_sdn v{} as of {} ({} entities)",
+                    v.seq,
+                    v.as_of(),
+                    v.entity_count
+                ))
+                .unwrap_or_default()
             );
             println!("  recall@1 {r1:.4}  recall@10 {r10:.4}");
         }
-        report.insert(q.display().to_string(), serde_json::json!({"n": ranks.len(), "recall_at_1": r1, "recall_at_10": r10}));
+        report.insert(
+            q.display().to_string(),
+            serde_json::json!({"n": ranks.len(), "recall_at_1": r1, "recall_at_10": r10}),
+        );
     }
     if !table {
         print_json(&report)?;

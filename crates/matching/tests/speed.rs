@@ -1,0 +1,92 @@
+//! CPU-time figures (thread CPU clock, so that a loaded machine does not
+//! count against the matcher): `cargo test --release -p embargo-match
+//! --test speed -- --ignored --nocapture`.
+
+mod common;
+
+use embargo_match::{score_pair_fast, Index, Query, SearchOptions, Weights};
+
+/// Thread CPU time in microseconds.
+fn cpu_us() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1e6 + ts.tv_nsec as f64 / 1e3
+}
+
+#[test]
+#[ignore = "timing; run in release"]
+fn cpu_time() {
+    let pairs: Vec<_> = common::eval_rows("dev_pairs.csv")
+        .into_iter()
+        .map(|r| {
+            (
+                common::schema(&r["schema"]),
+                r["name1"].clone(),
+                r["name2"].clone(),
+            )
+        })
+        .collect();
+    let w = Weights::bundled();
+    let t = cpu_us();
+    for _ in 0..5 {
+        for (s, a, b) in &pairs {
+            std::hint::black_box(score_pair_fast(w, *s, a, b));
+        }
+    }
+    println!(
+        "score_pair: {:.2} µs CPU per pair",
+        (cpu_us() - t) / (5 * pairs.len()) as f64
+    );
+    if std::env::var("SPEED_PAIRS_ONLY").is_ok() {
+        for _ in 0..40 {
+            for (s, a, b) in &pairs {
+                std::hint::black_box(score_pair_fast(w, *s, a, b));
+            }
+        }
+        return;
+    }
+    let mut recs = common::sdn_2021(true);
+    recs.extend(common::cons_2025());
+    let t = cpu_us();
+    let index = Index::build(recs);
+    println!("build: {:.0} ms CPU", (cpu_us() - t) / 1e3);
+    let queries: Vec<Query> = index
+        .records()
+        .iter()
+        .step_by((index.len() / 1000).max(1))
+        .take(1000)
+        .map(|r| Query::name(r.schema, r.caption()))
+        .collect();
+    let opts = SearchOptions::default();
+    if std::env::var("SPEED_SEARCH_ONLY").is_ok() {
+        for _ in 0..5 {
+            for q in &queries {
+                std::hint::black_box(index.search(q, &opts));
+            }
+        }
+        return;
+    }
+    let mut times: Vec<(f64, &str)> = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let t = cpu_us();
+        std::hint::black_box(index.search(q, &opts));
+        times.push((cpu_us() - t, q.names[0].as_str()));
+    }
+    times.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p) as usize].0;
+    for (us, n) in times.iter().rev().take(5) {
+        println!("slowest: {us:.0} µs {n}");
+    }
+    println!(
+        "search: {} queries, CPU p50 {:.0} µs p90 {:.0} µs p99 {:.0} µs max {:.0} µs",
+        times.len(),
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(1.0)
+    );
+}
