@@ -5,8 +5,8 @@
 //! one or two given names and one or two family names, companies as two to
 //! four words and, mostly, a legal form. A fifth of the parties get a
 //! second name. Each N runs in a child process so that its peak resident
-//! memory (VmHWM) is its own. Queries are 1,000 listed names (a quarter each
-//! exact, a word dropped, two words swapped, a typo) and 1,000 fresh names.
+//! memory (VmHWM) is its own. Queries are 1,000 listed names (left exact,
+//! a word dropped, two words swapped or a typo) and 1,000 fresh names.
 //!
 //! ```text
 //! cargo run --release -p embargo-match --example scale -- [N ...] [--threads T]

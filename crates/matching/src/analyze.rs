@@ -407,7 +407,7 @@ impl Builder<'_> {
             let mut found: Option<(usize, &LegalForm)> = None;
             let starts_legal = t
                 .known
-                .get(&key_of(&run[i].norm))
+                .get(&key_of(run[i].norm))
                 .is_some_and(|f| f & known::LEGAL_START != 0);
             if !self.person && starts_legal {
                 // Longest legal form starting here, hashed incrementally.
@@ -430,7 +430,7 @@ impl Builder<'_> {
                     if let Some(lf) = t.legal.get(&key) {
                         let at_edge = i == 0 || i + k == n;
                         let next_legal =
-                            i + k < n && t.legal.contains_key(&key_of(&run[i + k].norm));
+                            i + k < n && t.legal.contains_key(&key_of(run[i + k].norm));
                         if flen >= 5 || at_edge || prev_legal || next_legal {
                             found = Some((k, lf));
                             break;
@@ -441,12 +441,12 @@ impl Builder<'_> {
             if let Some((k, lf)) = found {
                 let norm = run[i..i + k]
                     .iter()
-                    .map(|r| &*r.norm)
+                    .map(|r| r.norm)
                     .collect::<Vec<_>>()
                     .join(" ");
                 let surface = run[i..i + k]
                     .iter()
-                    .map(|r| &*r.surface)
+                    .map(|r| r.surface)
                     .collect::<Vec<_>>()
                     .join(" ");
                 self.push(&norm, &surface, Origin::Latin, Some(lf), false);
@@ -467,7 +467,7 @@ impl Builder<'_> {
                 } else {
                     i + 1 == n && n > 1
                 };
-            self.push(&r.norm, &r.surface, origin, None, surname);
+            self.push(r.norm, r.surface, origin, None, surname);
             i += 1;
         }
     }
@@ -581,7 +581,8 @@ pub(crate) fn analyze(name: &str, person: bool, df: &dyn DfSource) -> Analyzed {
 /// Analyses a name, leaving weights at zero.
 pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
     let t = tables();
-    let raw = tokenize(name, &t.script);
+    let cut = tokenize(name, &t.script);
+    let raw = cut.toks();
     let mut b = Builder {
         t,
         person,
@@ -593,12 +594,12 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
     while i < raw.len() {
         match raw[i].script {
             Script::Han => {
-                b.han_run(&raw[i].norm, &mut bigrams);
+                b.han_run(raw[i].norm, &mut bigrams);
                 i += 1;
             }
             Script::Other => {
                 let r = &raw[i];
-                b.push(&r.norm, &r.surface, Origin::Other, None, false);
+                b.push(r.norm, r.surface, Origin::Other, None, false);
                 i += 1;
             }
             _ => {
@@ -623,6 +624,13 @@ pub(crate) fn idf(df: u32, docs: u32) -> f32 {
     let cap = (n / 3.0).ln();
     let v = ((n + 1.0) / (df as f32 + 1.0)).ln();
     v.clamp(0.3, cap)
+}
+
+/// True for an East Slavic patronymic ("Akhmetovich", "Oleksandrovych",
+/// "Ivanovna").
+pub(crate) fn is_patronymic(w: &str) -> bool {
+    const ENDS: [&str; 7] = ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ichna"];
+    w.len() >= 7 && ENDS.iter().any(|e| w.ends_with(e))
 }
 
 /// True if a name has no distinctive token (only legal forms, generic
@@ -659,7 +667,12 @@ pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) 
             }
         }
     };
-    let miss = w;
+    // A patronymic is often left out: missing, it costs little.
+    let miss = if person && is_patronymic(t.norm()) {
+        w * 0.35
+    } else {
+        w
+    };
     if person && t.surname {
         (w * 1.2, miss * 1.2)
     } else {

@@ -362,6 +362,9 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usi
     if !(2..=8).contains(&s.len()) || !s.iter().all(u8::is_ascii_lowercase) {
         return None;
     }
+    // A legal form abbreviates words, not other legal forms ("S.A.S." is
+    // not "... & COMPANIA S.C.A.").
+    let legal_short = short.class == Class::Legal;
     let mut p = 0;
     let mut k = j;
     let mut words = 0;
@@ -369,6 +372,9 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usi
         let t = long.tok(k);
         let nb = t.norm().as_bytes();
         if t.class == Class::Legal {
+            if legal_short {
+                return None;
+            }
             // Each word of a legal form may give a letter.
             let mut inits = t.norm().split(' ').filter_map(|w| w.bytes().next());
             let n_inits = t.norm().split(' ').filter(|w| !w.is_empty()).count();
@@ -803,29 +809,38 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
             {
                 continue;
             }
+            let t0 = t.norm().as_bytes().first().copied();
+            let tl0 = t.loose().as_bytes().first().copied();
             for j in 0..b {
+                let first = if flip { q.tok(j) } else { c.tok(j) };
+                // Runs other than table initialisms start with the first
+                // letter of their first word (or a particle fused to the
+                // next word).
+                let letter = t0 == first.norm().as_bytes().first().copied()
+                    || (tl0.is_some() && tl0 == first.loose().as_bytes().first().copied())
+                    || (tl0.is_some_and(vowel) && joining_particle(first.norm()));
+                if !letter && !t.initialism {
+                    continue;
+                }
                 // A word that is (nearly) the first word of a run is that
                 // word, not the run ("AQSA" is not "AQS-A L-").
-                let first = if flip { q.tok(j) } else { c.tok(j) };
                 if first.key == t.key || near(t, first) {
                     continue;
                 }
-                let run = if flip {
-                    table_initialism_run(t, q, j)
-                        .map(|r| (r, 0.95, MatchKind::Initialism))
-                        .or_else(|| initials_run(t, q, j).map(|r| (r, 0.9, MatchKind::Initialism)))
-                } else {
-                    table_initialism_run(t, c, j)
-                        .map(|r| (r, 0.95, MatchKind::Initialism))
-                        .or_else(|| initials_run(t, c, j).map(|r| (r, 0.9, MatchKind::Initialism)))
-                };
-                let run = run.or_else(|| {
-                    if flip {
-                        compound_run(t, q, j, person, &mut scratch)
-                    } else {
-                        compound_run(t, c, j, person, &mut scratch)
-                    }
-                });
+                let long: &[&Tok] = if flip { q } else { c };
+                let run = table_initialism_run(t, long, j)
+                    .map(|r| (r, 0.95, MatchKind::Initialism))
+                    .or_else(|| {
+                        letter
+                            .then(|| initials_run(t, long, j))
+                            .flatten()
+                            .map(|r| (r, 0.9, MatchKind::Initialism))
+                    })
+                    .or_else(|| {
+                        letter
+                            .then(|| compound_run(t, long, j, person, &mut scratch))
+                            .flatten()
+                    });
                 if let Some((r, sim, kind)) = run {
                     let r = r.min(b - j);
                     let cand = if flip {

@@ -19,17 +19,62 @@ pub(crate) enum Script {
     Other,
 }
 
-/// A token as cut from the text, before classification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RawTok {
+/// A token as cut from the text, before classification (a view into a
+/// [`Cut`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTok<'a> {
     /// The folded form: lower-case ASCII for Latin and transliterated
     /// text, the characters themselves for Han and other scripts.
-    pub norm: String,
+    pub norm: &'a str,
     /// The text as written (after NFKC).
-    pub surface: String,
+    pub surface: &'a str,
     pub script: Script,
     /// True if the token came before the first comma of the name.
     pub before_comma: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    norm: (u32, u32),
+    surface: (u32, u32),
+    script: Script,
+    before_comma: bool,
+}
+
+/// The tokens of a text, their characters in one buffer.
+#[derive(Debug, Default)]
+pub(crate) struct Cut {
+    buf: String,
+    spans: Vec<Span>,
+}
+
+impl Cut {
+    /// The tokens.
+    pub fn toks(&self) -> Vec<RawTok<'_>> {
+        self.spans
+            .iter()
+            .map(|s| RawTok {
+                norm: &self.buf[s.norm.0 as usize..s.norm.1 as usize],
+                surface: &self.buf[s.surface.0 as usize..s.surface.1 as usize],
+                script: s.script,
+                before_comma: s.before_comma,
+            })
+            .collect()
+    }
+
+    fn push(&mut self, norm: &str, surface: &str, script: Script, before_comma: bool) {
+        let a = self.buf.len() as u32;
+        self.buf.push_str(norm);
+        let b = self.buf.len() as u32;
+        self.buf.push_str(surface);
+        let c = self.buf.len() as u32;
+        self.spans.push(Span {
+            norm: (a, b),
+            surface: (b, c),
+            script,
+            before_comma,
+        });
+    }
 }
 
 /// Characters to Latin keys (Cyrillic, Greek, Arabic), from the tables.
@@ -80,7 +125,7 @@ fn fold_latin(c: char, out: &mut String) -> bool {
 
 struct Cutter<'a> {
     map: &'a ScriptMap,
-    out: Vec<RawTok>,
+    out: Cut,
     norm: String,
     surface: String,
     script: Script,
@@ -94,15 +139,11 @@ struct Cutter<'a> {
 impl Cutter<'_> {
     fn flush(&mut self) {
         if !self.norm.is_empty() {
-            self.out.push(RawTok {
-                norm: std::mem::take(&mut self.norm),
-                surface: std::mem::take(&mut self.surface),
-                script: self.script,
-                before_comma: self.before_comma,
-            });
-        } else {
-            self.surface.clear();
+            self.out
+                .push(&self.norm, &self.surface, self.script, self.before_comma);
         }
+        self.norm.clear();
+        self.surface.clear();
         self.dotted = false;
     }
 
@@ -121,10 +162,13 @@ impl Cutter<'_> {
 }
 
 /// Cuts a name into raw tokens.
-pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
+pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
     let mut c = Cutter {
         map,
-        out: Vec::with_capacity(8),
+        out: Cut {
+            buf: String::with_capacity(text.len() * 2 + 8),
+            spans: Vec::with_capacity(8),
+        },
         norm: String::with_capacity(16),
         surface: String::with_capacity(16),
         script: Script::Latin,
@@ -132,11 +176,20 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
         dotted: false,
         tmp: String::with_capacity(4),
     };
-    // ASCII text is its own NFKC form.
-    let chars: Vec<char> = if text.is_ascii() {
-        text.chars().collect()
+    // ASCII text is its own NFKC form; short names stay on the stack.
+    let mut stack = ['\0'; 128];
+    let heap: Vec<char>;
+    let chars: &[char] = if text.is_ascii() && text.len() <= stack.len() {
+        for (slot, b) in stack.iter_mut().zip(text.bytes()) {
+            *slot = b as char;
+        }
+        &stack[..text.len()]
+    } else if text.is_ascii() {
+        heap = text.chars().collect();
+        &heap
     } else {
-        text.nfkc().collect()
+        heap = text.nfkc().collect();
+        &heap
     };
     let mut i = 0;
     while i < chars.len() {
@@ -159,12 +212,9 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
         }
         if ch == '&' || ch == '+' {
             c.flush();
-            c.out.push(RawTok {
-                norm: "and".into(),
-                surface: ch.to_string(),
-                script: Script::Latin,
-                before_comma: c.before_comma,
-            });
+            let mut sym = [0u8; 4];
+            c.out
+                .push("and", ch.encode_utf8(&mut sym), Script::Latin, c.before_comma);
             continue;
         }
         if ch == '.' {
@@ -224,13 +274,13 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Vec<RawTok> {
 /// Folds a text to lower-case ASCII words joined by single spaces, the form
 /// of the tables' Latin sides.
 pub(crate) fn fold_words(text: &str, map: &ScriptMap) -> String {
-    let toks = tokenize(text, map);
+    let cut = tokenize(text, map);
     let mut s = String::with_capacity(text.len());
-    for t in toks {
+    for t in cut.toks() {
         if !s.is_empty() {
             s.push(' ');
         }
-        s.push_str(&t.norm);
+        s.push_str(t.norm);
     }
     s
 }
@@ -241,7 +291,11 @@ mod tests {
 
     fn norms(s: &str) -> Vec<String> {
         let map = ScriptMap::default();
-        tokenize(s, &map).into_iter().map(|t| t.norm).collect()
+        tokenize(s, &map)
+            .toks()
+            .into_iter()
+            .map(|t| t.norm.to_string())
+            .collect()
     }
 
     #[test]
@@ -277,7 +331,8 @@ mod tests {
     #[test]
     fn comma_marks_tokens() {
         let map = ScriptMap::default();
-        let t = tokenize("BARAKAT, Assad", &map);
+        let cut = tokenize("BARAKAT, Assad", &map);
+        let t = cut.toks();
         assert!(t[0].before_comma);
         assert!(!t[1].before_comma);
     }
