@@ -277,6 +277,10 @@ struct Builder<'a> {
     person: bool,
     toks: Vec<Tok>,
     scratch: Vec<u8>,
+    /// The class of the words of a generic phrase being pushed, and how
+    /// many of its words are left.
+    forced: Option<Generic>,
+    forced_left: usize,
 }
 
 impl Builder<'_> {
@@ -324,7 +328,7 @@ impl Builder<'_> {
             } else {
                 None
             };
-            match generic.or(gloss_class) {
+            match self.forced.or(generic).or(gloss_class) {
                 Some(Generic::Business) if !self.person => Class::Business,
                 Some(Generic::Place) if !self.person => Class::Place,
                 Some(Generic::Stop) => Class::Stop,
@@ -405,10 +409,25 @@ impl Builder<'_> {
         let mut prev_legal = false;
         while i < n {
             let mut found: Option<(usize, &LegalForm)> = None;
-            let starts_legal = t
-                .known
-                .get(&key_of(run[i].norm))
-                .is_some_and(|f| f & known::LEGAL_START != 0);
+            let flags = t.known.get(&key_of(run[i].norm)).copied().unwrap_or(0);
+            let starts_legal = flags & known::LEGAL_START != 0;
+            if !self.person && flags & known::PHRASE_START != 0 && self.forced_left == 0 {
+                // A generic phrase ("hong kong"): its words take its class.
+                if let Some(phrases) = t.generic_phrases.get(&key_of(run[i].norm)) {
+                    for (rest, class) in phrases {
+                        let fits = i + rest.len() < n
+                            && rest
+                                .iter()
+                                .zip(&run[i + 1..])
+                                .all(|(k, r)| *k == key_of(r.norm));
+                        if fits {
+                            self.forced = Some(*class);
+                            self.forced_left = rest.len() + 1;
+                            break;
+                        }
+                    }
+                }
+            }
             if !self.person && starts_legal {
                 // Longest legal form starting here, hashed incrementally.
                 let maxk = t.legal_max_words.min(n - i).min(LEGAL_WORDS);
@@ -450,6 +469,8 @@ impl Builder<'_> {
                     .collect::<Vec<_>>()
                     .join(" ");
                 self.push(&norm, &surface, Origin::Latin, Some(lf), false);
+                self.forced = None;
+                self.forced_left = 0;
                 prev_legal = true;
                 i += k;
                 continue;
@@ -468,6 +489,12 @@ impl Builder<'_> {
                     i + 1 == n && n > 1
                 };
             self.push(r.norm, r.surface, origin, None, surname);
+            if self.forced_left > 0 {
+                self.forced_left -= 1;
+                if self.forced_left == 0 {
+                    self.forced = None;
+                }
+            }
             i += 1;
         }
     }
@@ -588,6 +615,8 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
         person,
         toks: Vec::with_capacity(raw.len() + 2),
         scratch: Vec::with_capacity(32),
+        forced: None,
+        forced_left: 0,
     };
     let mut bigrams = Vec::new();
     let mut i = 0;
@@ -740,6 +769,16 @@ mod tests {
         // table holds "sherkat" depends on the data, so only check shape.
         assert_eq!(a.toks.len(), 1);
         assert_eq!(letter_mask(b"abc"), 0b111);
+    }
+
+    #[test]
+    fn generic_phrases_are_light() {
+        let a = analyze("HONG KONG ELECTRONICS", false, &Flat);
+        assert_eq!(a.toks[0].class, Class::Place);
+        assert_eq!(a.toks[1].class, Class::Place);
+        // Persons keep the words of place names as names.
+        let p = analyze("Hong KONG", true, &Flat);
+        assert_eq!(p.toks[0].class, Class::Normal);
     }
 
     #[test]

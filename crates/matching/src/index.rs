@@ -204,8 +204,8 @@ impl Index {
                 let mut tids = Vec::with_capacity(a.toks.len());
                 for t in &a.toks {
                     seen.insert(t.key);
-                    let ik = key_ns(10, &t.norm())
-                        ^ key_ns(11, &t.surface()).rotate_left(17)
+                    let ik = key_ns(10, t.norm())
+                        ^ key_ns(11, t.surface()).rotate_left(17)
                         ^ ((t.class as u64) << 3
                             | (t.surname as u64) << 1
                             | light as u64
@@ -226,7 +226,7 @@ impl Index {
                         if t.phon != 0 {
                             push_key(phon_vocab.entry(t.phon).or_default(), t.key);
                         }
-                        deletions(&t.norm(), |k| {
+                        deletions(t.norm(), |k| {
                             push_key(del_vocab.entry(k).or_default(), t.key)
                         });
                     }
@@ -380,7 +380,7 @@ impl Index {
                     exps.extend(v.iter().take(32).map(|&k| (k, 0.95)));
                 }
             }
-            deletions(&t.norm(), |d| {
+            deletions(t.norm(), |d| {
                 if let Some(v) = self.del_vocab.get(&d) {
                     exps.extend(v.iter().take(16).map(|&k| (k, 0.8)));
                 }
@@ -390,10 +390,10 @@ impl Index {
                     exps.extend(v.iter().take(16).map(|&k| (k, 0.7)));
                 }
             }
-            if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, &t.norm())) {
+            if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, t.norm())) {
                 lists.push((v.len(), bit, t.weight * 0.9, v));
             }
-            if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, &t.norm())) {
+            if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, t.norm())) {
                 lists.push((v.len(), bit, t.weight * 0.9, v));
             }
             if let Some(exps) = tables().initialisms.get(&t.key) {

@@ -3,22 +3,34 @@
 //! A name is folded (NFKC, case, diacritics, punctuation), cut into tokens
 //! by script, and each token is classified with the tables in `data/`
 //! (legal forms, generic words, abbreviations, initialisms, spelling groups
-//! of personal names, a Chinese–English glossary). Han text is segmented
+//! of personal names, a Chinese–English glossary, words of other languages
+//! with their English renderings). Han text is segmented
 //! against the glossary, and what is left is romanised to pinyin; Cyrillic,
 //! Greek and Arabic get Latin keys. Tokens are weighted by rarity (IDF,
 //! capped) so generic words count little and distinctive ones decide.
 //!
 //! Two names are compared by aligning their tokens (exact, stem,
-//! abbreviation, initialism, compound, transliteration, fuzzy, phonetic),
-//! summing the weights of aligned pairs and penalising unmatched parts
-//! (query parts more than candidate parts). An identical folded name scores
-//! 1.0, and 0.7 is the default decision threshold for every schema. Every
-//! score comes with an [`Explanation`].
+//! abbreviation, initialism, compound, transliteration, fuzzy, phonetic,
+//! glossary translation), summing the weights of aligned pairs and
+//! penalising unmatched parts (query parts more than candidate parts).
+//! Spelling variants of romanised names meet through a loose key (Korean
+//! McCune-Reischauer and Revised, Wade-Giles and pinyin, Ukrainian and
+//! Russian); words written together meet words written apart, with fused
+//! particles ("JAMALEDDINE" / "JAMAL AL DIN") and leading syllables
+//! ("INRIMAR" / "INMOBILIARIA RIVERA MARADIAGA"). When one name is wholly
+//! found in the other, the words the longer adds around the shared part
+//! cost less, the rarer the shared part; words inside it keep their cost.
+//! Names that agree on one word while each has words the other lacks,
+//! persons whose given names conflict, and names agreeing on generic words
+//! only stay below the threshold. An identical folded name scores 1.0, and
+//! 0.7 is the default decision threshold for every schema. Every score
+//! comes with an [`Explanation`].
 //!
 //! [`Index`] holds listed [`Record`]s in memory with inverted postings over
 //! tokens, equivalence concepts, phonetic keys, deletion neighbours,
 //! initials and Han bigrams, so a [`Query`] only scores a bounded set of
-//! candidates.
+//! candidates: they are ranked by a cheap pre-score, and only those near
+//! the best are compared in full.
 //!
 //! ```
 //! use embargo_match::score_pair;

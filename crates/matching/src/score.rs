@@ -39,6 +39,9 @@ pub(crate) struct Params {
     /// Organisations: the factor on unmatched costs when both names have
     /// words the other lacks.
     pub org_conflict: f32,
+    /// Organisations: the ceiling when names agree on one word only and
+    /// each has words the other lacks.
+    pub single_anchor_cap: f32,
     /// Persons: extra query names cost as little as extra candidate names
     /// when the candidate is wholly matched.
     pub symmetric_person: bool,
@@ -58,6 +61,7 @@ pub(crate) const PARAMS: Params = Params {
     given_conflict: 1.3,
     symmetric_person: false,
     org_conflict: 1.25,
+    single_anchor_cap: 0.65,
 };
 
 /// A sequence of tokens (owned by a query or stored in an index).
@@ -448,8 +452,8 @@ fn pair_of_syllables(x: &Tok, y: &Tok, out: &mut String) -> bool {
         return false;
     }
     out.clear();
-    out.push_str(&x.loose());
-    out.push_str(&y.loose());
+    out.push_str(x.loose());
+    out.push_str(y.loose());
     true
 }
 
@@ -529,7 +533,7 @@ fn compound_run<T: Toks + ?Sized>(
     let first = long.tok(j);
     let t0 = t.loose().as_bytes().first().copied();
     if t0 != first.loose().as_bytes().first().copied()
-        && !(joining_particle(&first.norm()) && t0.is_some_and(vowel))
+        && !(joining_particle(first.norm()) && t0.is_some_and(vowel))
     {
         return None;
     }
@@ -554,7 +558,7 @@ fn compound_run<T: Toks + ?Sized>(
         // Spelling variants of the joined words (on their loose keys), with
         // a particle kept, dropped or assimilated to the next consonant
         // (al-din -> eddin).
-        let particle = |k: usize| k + 1 < j + r && joining_particle(&long.tok(k).norm());
+        let particle = |k: usize| k + 1 < j + r && joining_particle(long.tok(k).norm());
         let any = (j..j + r).any(particle);
         let variants: &[&[u8]] = if any {
             &[b"=", b"", b"a", b"e", b"u", b"i"]
@@ -649,7 +653,7 @@ fn prefix_run<T: Toks + ?Sized>(s: &[u8], long: &T, j: usize) -> Option<usize> {
         }
         None
     }
-    if s.len() < 4 || s.len() > 20 || !s.iter().all(u8::is_ascii_lowercase) {
+    if s.len() < 5 || s.len() > 20 || !s.iter().all(u8::is_ascii_lowercase) {
         return None;
     }
     go(s, 0, long, j, 0, false).map(|e| e - j)
@@ -724,7 +728,7 @@ fn join_surface<T: Toks + ?Sized>(t: &T, from: usize, n: usize) -> String {
     let mut s = String::new();
     let mut last: Option<&str> = None;
     for i in from..from + n {
-        let sf = &*t.tok(i).surface();
+        let sf = t.tok(i).surface();
         // Han words rendered as several English words share one surface.
         if last == Some(sf) {
             continue;
@@ -773,10 +777,8 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     // Tokens with an identical partner take no part in runs.
     let mut exact_q = [false; MAX_TOKS];
     let mut exact_c = [false; MAX_TOKS];
-    for i in 0..n {
-        let qt = q.tok(i);
-        for j in 0..m {
-            let ct = c.tok(j);
+    for (i, &qt) in q.iter().enumerate() {
+        for (j, &ct) in c.iter().enumerate() {
             if qt.key == ct.key {
                 exact_q[i] = true;
                 exact_c[j] = true;
@@ -831,10 +833,25 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                 let run = table_initialism_run(t, long, j)
                     .map(|r| (r, 0.95, MatchKind::Initialism))
                     .or_else(|| {
-                        letter
-                            .then(|| initials_run(t, long, j))
-                            .flatten()
-                            .map(|r| (r, 0.9, MatchKind::Initialism))
+                        // Two or three letters that happen to be the
+                        // initials of a run are weak evidence, the more so
+                        // for generic words only ("APH" / "ASIA PACIFIC
+                        // HOLDINGS").
+                        let sim: f32 = match t.norm().len() {
+                            2 => 0.6,
+                            3 => 0.8,
+                            _ => 0.9,
+                        };
+                        letter.then(|| initials_run(t, long, j)).flatten().map(|r| {
+                            let r = r.min(long.len() - j);
+                            let rare = (j..j + r).any(|k| long[k].class.distinctive());
+                            let weak = !rare && t.norm().len() <= 3;
+                            (
+                                r,
+                                if weak { sim.min(0.7) } else { sim },
+                                MatchKind::Initialism,
+                            )
+                        })
                     })
                     .or_else(|| {
                         letter
@@ -912,6 +929,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let mut paired = 0.0f32;
     let mut distinctive_match = false;
     let (mut rare_q, mut rare_c) = (0.0f32, 0.0f32);
+    let mut anchors = 0usize;
     let mut chosen: Vec<Cand> = Vec::new();
     for cd in cands {
         let (qi, qn, cj, cn) = (
@@ -938,6 +956,10 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         if cd.sim >= 0.85 && dq && dc {
             rare_q = rare_q.max(wq(qi, qn));
             rare_c = rare_c.max(wc(cj, cn));
+        }
+        let word = |t: &Tok| !matches!(t.class, Class::Legal | Class::Stop);
+        if cd.sim >= 0.75 && (qi..qi + qn).any(|x| word(q.tok(x))) {
+            anchors += 1;
         }
         if explain {
             chosen.push(cd);
@@ -1002,6 +1024,12 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let only_places = (!sq.heavy && !sc.beyond_place) || (!sc.heavy && !sq.beyond_place);
     if !distinctive_match && unmatched_heavy && !only_places {
         score = score.min(PARAMS.generic_cap);
+    }
+    // Organisations agreeing on one word while each has words the other
+    // lacks ("ATLAS INDUSTRIES" / "ATLAS SHIPPING"): two bodies sharing a
+    // name part, unless that part is the whole of a long rare name.
+    if !person && sq.heavy && sc.heavy && anchors <= 1 {
+        score = score.min(PARAMS.single_anchor_cap);
     }
     if q_digit && c_digit && digit_unmatched {
         score = score.min(PARAMS.digit_cap);

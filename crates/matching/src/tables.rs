@@ -63,6 +63,8 @@ pub(crate) mod known {
     pub const INITIALISM: u8 = 32;
     /// The first word of a (possibly multi-word) legal form.
     pub const LEGAL_START: u8 = 64;
+    /// The first word of a generic phrase.
+    pub const PHRASE_START: u8 = 128;
 }
 
 /// All tables.
@@ -85,6 +87,9 @@ pub(crate) struct Tables {
     /// folded words; the first is the usual one).
     pub words: FastMap<u64, Vec<Box<str>>>,
     pub generic: FastMap<u64, Generic>,
+    /// Generic phrases of several words ("hong kong"), by their first word:
+    /// the keys of the other words and the class.
+    pub generic_phrases: FastMap<u64, Vec<(Vec<u64>, Generic)>>,
     /// Person-name spelling -> group concept.
     pub name_group: FastMap<u64, u64>,
     /// Country name or code -> ISO alpha-2.
@@ -227,6 +232,7 @@ impl Tables {
             }
         }
         let mut generic = FastMap::default();
+        let mut generic_phrases: FastMap<u64, Vec<(Vec<u64>, Generic)>> = FastMap::default();
         for cols in lines(GENERIC_WORDS) {
             let class = match cols[1].to_ascii_lowercase().as_str() {
                 "business" => Generic::Business,
@@ -241,6 +247,14 @@ impl Tables {
             generic.entry(key_of(&w.replace(' ', ""))).or_insert(class);
             if !w.contains(' ') {
                 generic.entry(key_of(&w)).or_insert(class);
+            } else {
+                let mut words = w.split(' ').map(key_of);
+                if let Some(first) = words.next() {
+                    generic_phrases
+                        .entry(first)
+                        .or_default()
+                        .push((words.collect(), class));
+                }
             }
         }
         let mut name_group = FastMap::default();
@@ -280,6 +294,7 @@ impl Tables {
             }
         };
         mark(&mut generic.keys().copied(), known::GENERIC);
+        mark(&mut generic_phrases.keys().copied(), known::PHRASE_START);
         mark(&mut abbrev.keys().copied(), known::ABBREV);
         mark(&mut name_group.keys().copied(), known::GROUP);
         mark(&mut words.keys().copied(), known::WORDS);
@@ -297,6 +312,7 @@ impl Tables {
             han_max_chars,
             words,
             generic,
+            generic_phrases,
             name_group,
             countries,
         }

@@ -213,8 +213,12 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
         if ch == '&' || ch == '+' {
             c.flush();
             let mut sym = [0u8; 4];
-            c.out
-                .push("and", ch.encode_utf8(&mut sym), Script::Latin, c.before_comma);
+            c.out.push(
+                "and",
+                ch.encode_utf8(&mut sym),
+                Script::Latin,
+                c.before_comma,
+            );
             continue;
         }
         if ch == '.' {

@@ -268,3 +268,21 @@ fn isin_decides() {
         vec![0]
     );
 }
+
+#[test]
+fn one_shared_word_between_different_bodies() {
+    // Each name has words the other lacks: two bodies sharing a word.
+    assert!(s("Atlas Industries", "ATLAS SHIPPING") < T);
+    assert!(s("AIR KORYO", "KORYO BANK") < T);
+    assert!(s("Eastern Bank", "ADMINISTRADORA DEL ORIENTE") < T);
+    // Words of a place name are light.
+    assert!(s("Hong Kong Trading Company Limited", "HONG KONG ELECTRONICS") < T);
+}
+
+#[test]
+fn short_acronyms_of_generic_words_are_weak() {
+    assert!(s("Asia Pacific Holdings Ltd", "APH S. DE R.L. DE C.V.") < T);
+    assert!(s("Phoenix Capital", "AR.P.C.") < T);
+    // A longer acronym of rare words still matches.
+    assert!(s("CRP", "CETNIK RAVNAGORSKI POKRET") >= T);
+}

@@ -64,11 +64,11 @@ fn dev_pairs_f1() {
     let m = report("dev_pairs", &rows);
     let shared_nothing = rows.iter().filter(|r| r.2 && r.1 < 0.3).count();
     println!("  matches scoring < 0.3 (aliases sharing no usable part): {shared_nothing}");
-    // Regression floor a little below the measured 0.78; the product target
-    // is 0.90, above what this set allows (about 110 matches share no usable
-    // part, and sibling pairs contradict each other).
+    // Regression floor a little below the measured 0.784 (P 0.918); the
+    // product target is 0.90, above what this set allows (about 110 matches
+    // share no usable part, and sibling pairs contradict each other).
     assert!(m.f1 >= 0.77, "F1 {:.3}", m.f1);
-    assert!(m.precision >= 0.88, "P {:.3}", m.precision);
+    assert!(m.precision >= 0.90, "P {:.3}", m.precision);
 }
 
 #[test]

@@ -37,10 +37,10 @@ fn cpu_time() {
             std::hint::black_box(score_pair_fast(w, *s, a, b));
         }
     }
-    println!(
-        "score_pair: {:.2} µs CPU per pair",
-        (cpu_us() - t) / (5 * pairs.len()) as f64
-    );
+    let per_pair = (cpu_us() - t) / (5 * pairs.len()) as f64;
+    println!("score_pair: {per_pair:.2} µs CPU per pair");
+    // Generous bounds (release build): a regression by a multiple fails.
+    assert!(per_pair < 25.0, "score_pair {per_pair:.2} µs");
     if std::env::var("SPEED_PAIRS_ONLY").is_ok() {
         for _ in 0..40 {
             for (s, a, b) in &pairs {
@@ -89,4 +89,5 @@ fn cpu_time() {
         pct(0.99),
         pct(1.0)
     );
+    assert!(pct(0.5) < 400.0 && pct(0.99) < 3000.0, "search too slow");
 }
