@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo run --release -p embargo-match --example quality
 //! cargo run --release -p embargo-match --example quality -- --errors   # list the errors too
+//! cargo run --release -p embargo-match --example quality -- pairs --dump # every pair explained
 //! ```
 
 #[path = "../benches/support/mod.rs"]
@@ -89,7 +90,7 @@ fn sdn_records(aliases: bool) -> Result<Vec<Record>, BoxError> {
         .collect())
 }
 
-fn pairs(file: &str, errors: bool) -> Result<(), BoxError> {
+fn pairs(file: &str, errors: bool, dump: bool) -> Result<(), BoxError> {
     let rs = rows(&format!("{SHARED}/{file}"))?;
     let mut scored = Vec::new();
     let mut groups = Vec::new();
@@ -98,10 +99,15 @@ fn pairs(file: &str, errors: bool) -> Result<(), BoxError> {
         let m = r["is_match"] == "true";
         scored.push((s.score, m));
         groups.push((r["schema"].clone(), s.score, m));
-        if errors && (s.score >= 0.7) != m {
+        if dump || (errors && (s.score >= 0.7) != m) {
             println!(
                 "  {} {:.3} {:<12} {} | {}  [{}]",
-                if m { "FN" } else { "FP" },
+                match (m, s.score >= 0.7) {
+                    (true, true) => "TP",
+                    (true, false) => "FN",
+                    (false, true) => "FP",
+                    (false, false) => "TN",
+                },
                 s.score,
                 r["schema"],
                 r["name1"],
@@ -198,16 +204,17 @@ fn negatives(index: &Index, errors: bool) -> Result<(), BoxError> {
 
 fn main() -> Result<(), BoxError> {
     let errors = std::env::args().any(|a| a == "--errors");
+    let dump = std::env::args().any(|a| a == "--dump");
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
     let want = |s: &str| only.is_empty() || only.iter().any(|o| o == s);
     if want("pairs") {
-        pairs("dev_pairs.csv", errors)?;
+        pairs("dev_pairs.csv", errors, dump)?;
     }
     if want("cjk") {
-        pairs("dev_cjk_pairs.csv", errors)?;
+        pairs("dev_cjk_pairs.csv", errors, dump)?;
     }
     if want("queries") {
         retrieval(true, errors)?;

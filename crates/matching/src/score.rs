@@ -56,7 +56,7 @@ pub(crate) const PARAMS: Params = Params {
     rare_from: 4.5,
     rare_span: 3.0,
     contain_light: 0.3,
-    contain_heavy: 0.5,
+    contain_heavy: 1.0,
     contain_cap: 0.4,
     given_conflict: 1.3,
     symmetric_person: false,
@@ -111,6 +111,10 @@ struct Cand {
     cn: u8,
     sim: f32,
     kind: MatchKind,
+    /// The weight of the pair: both sides' token weights, or twice the
+    /// single token's for initials found by letter (the letters of a run
+    /// say less than its words).
+    w: f32,
     gain: f32,
 }
 
@@ -246,12 +250,23 @@ pub(crate) fn token_sim(
         return None;
     }
     // Algorithmic abbreviations of organisation words (intl, mfg, tech).
+    // A distinctive word is shortened by cutting it ("TROPIC" for
+    // "TROPICANA"), not to a few of its letters: "HTC" is not "HITACHI",
+    // nor "INTEL" "INTELLIGENCE".
     if !person {
-        let (s, l) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let (s, l, lt) = if a.len() <= b.len() {
+            (a, b, c)
+        } else {
+            (b, a, q)
+        };
         if l.len() >= s.len() + 2 && s[0] == l[0] && s.len() >= 2 {
-            let prefix = s.len() >= 3 && l.starts_with(s);
-            let skeleton =
-                s[1..].iter().all(|&x| !vowel(x)) && is_subsequence(s, l) && s.len() >= 3;
+            let generic = !lt.class.distinctive();
+            let prefix =
+                s.len() >= 3 && l.starts_with(s) && (generic || 2 * s.len() >= l.len());
+            let skeleton = generic
+                && s[1..].iter().all(|&x| !vowel(x))
+                && is_subsequence(s, l)
+                && s.len() >= 3;
             if prefix || skeleton {
                 return Some((0.85, MatchKind::Abbreviation));
             }
@@ -275,7 +290,15 @@ pub(crate) fn token_sim(
     let mut kind = MatchKind::Fuzzy;
     if same_phon && d <= (len / 2).max(1) && (person || len >= 6) {
         let ps = 0.8f32.max(1.0 - d as f32 / (len as f32 * 2.0)).min(0.9);
-        let ps = if person { ps } else { ps.min(sim.max(0.75)) };
+        // Company words that sound alike are another word more often than
+        // another spelling ("PEPSICO" / "PASCO"): only near spellings count.
+        let ps = if person {
+            ps
+        } else if 3 * d <= len {
+            ps.min(sim.max(0.7))
+        } else {
+            0.0
+        };
         if ps > sim {
             sim = ps;
             kind = MatchKind::Phonetic;
@@ -284,9 +307,13 @@ pub(crate) fn token_sim(
     let (la, lb) = (q.loose().as_bytes(), c.loose().as_bytes());
     if !la.is_empty() && !lb.is_empty() && sim < 0.9 {
         let ll = la.len().max(lb.len());
+        // Two short company words one spelling apart are often two
+        // words ("VISA" / "WISA", "BAIN" / "PAIN").
         let ls = if la == lb {
-            if person || ll >= 4 {
+            if person || ll >= 6 {
                 0.88
+            } else if ll >= 4 {
+                0.68
             } else {
                 0.0
             }
@@ -360,8 +387,9 @@ fn word_matches(w: &str, t: &Tok) -> bool {
 }
 
 /// If `short` is an initialism of a run of `long` starting at `j`, returns
-/// the run length.
-fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usize> {
+/// the run length and the number of letters that words (not legal forms)
+/// gave.
+fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<(usize, usize)> {
     let s = short.norm().as_bytes();
     if !(2..=8).contains(&s.len()) || !s.iter().all(u8::is_ascii_lowercase) {
         return None;
@@ -379,14 +407,19 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usi
             if legal_short {
                 return None;
             }
+            // A legal form that opens the run is a word of the name
+            // ("COMPAGNIE AERIENNE DES GRANDS LACS").
+            let leading = k == j;
             // Each word of a legal form may give a letter.
             let mut inits = t.norm().split(' ').filter_map(|w| w.bytes().next());
             let n_inits = t.norm().split(' ').filter(|w| !w.is_empty()).count();
             if p + n_inits <= s.len() && s[p..p + n_inits].iter().all(|&c| inits.next() == Some(c))
             {
                 p += n_inits;
+                words += usize::from(leading) * n_inits;
             } else if nb.first() == Some(&s[p]) {
                 p += 1;
+                words += usize::from(leading);
             }
             k += 1;
             continue;
@@ -401,7 +434,7 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<usi
             return None;
         }
     }
-    (p == s.len() && words >= 2 && k > j + 1).then_some(k - j)
+    (p == s.len() && words >= 2 && k > j + 1).then_some((k - j, words))
 }
 
 /// If the table expansion of `short` appears in `long` from `j`, returns
@@ -512,11 +545,16 @@ fn joining_particle(w: &str) -> bool {
 /// the leading letters of each word: "AEROATLANTICO" / "AEROVIAS
 /// ATLANTICO", "SCSCO" / "SHIPPING COMPUTER SERVICES COMPANY"), returns
 /// the run length, the similarity and how.
+///
+/// Leading letters stand for a name only when they are all of their own
+/// name (`alone`, legal forms aside): "PALBASA" is "PALMA DEL BAJO AGUAN
+/// S.A.", but the "PAPER" of "INTERNATIONAL PAPER" is a word.
 fn compound_run<T: Toks + ?Sized>(
     t: &Tok,
     long: &T,
     j: usize,
     person: bool,
+    alone: bool,
     scratch: &mut Vec<u8>,
 ) -> Option<(usize, f32, MatchKind)> {
     let tn = t.norm().as_bytes();
@@ -601,7 +639,7 @@ fn compound_run<T: Toks + ?Sized>(
             }
         }
     }
-    if best.is_some() || person {
+    if best.is_some() || person || !alone {
         return best;
     }
     prefix_run(tn, long, j).map(|r| (r, 0.85, MatchKind::Initialism))
@@ -642,6 +680,11 @@ fn prefix_run<T: Toks + ?Sized>(s: &[u8], long: &T, j: usize) -> Option<usize> {
             }
             l += 1;
             wi += 1;
+        }
+        // A legal form gives its abbreviation ("CO", "SA"), not a syllable
+        // ("SALIM" is not "SINGAPORE AIRLINES LIMITED").
+        if t.class == Class::Legal {
+            l = l.min(2);
         }
         for take in (1..=l).rev() {
             if let Some(e) = go(s, p + take, long, k + 1, used + 1, piece || take >= 2) {
@@ -784,7 +827,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                 exact_c[j] = true;
             }
             if let Some((sim, kind)) = token_sim(qt, ct, person, initials_ok) {
-                let gain = sim * (qt.weight + ct.weight);
+                let w = qt.weight + ct.weight;
                 cands.push(Cand {
                     qi: i as u8,
                     qn: 1,
@@ -792,14 +835,22 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                     cn: 1,
                     sim,
                     kind,
-                    gain,
+                    w,
+                    gain: sim * w,
                 });
             }
         }
     }
     // One token against a run of tokens: initialisms and compounds.
     let mut scratch = Vec::new();
+    let words = |t: &[&Tok]| {
+        t.iter()
+            .filter(|t| !matches!(t.class, Class::Legal | Class::Stop))
+            .count()
+    };
+    let (alone_q, alone_c) = (words(q) == 1, words(c) == 1);
     for (flip, (a, b)) in [(false, (n, m)), (true, (m, n))] {
+        let alone = if flip { alone_c } else { alone_q };
         for i in 0..a {
             let t = if flip { c.tok(i) } else { q.tok(i) };
             let exact = if flip { exact_c[i] } else { exact_q[i] };
@@ -830,61 +881,59 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                     continue;
                 }
                 let long: &[&Tok] = if flip { q } else { c };
+                // A listed initialism of three letters or less stands for
+                // other bodies too ("ABC").
+                let table_sim = if t.norm().len() <= 3 { 0.65 } else { 0.95 };
                 let run = table_initialism_run(t, long, j)
-                    .map(|r| (r, 0.95, MatchKind::Initialism))
+                    .map(|r| (r, table_sim, MatchKind::Initialism, false))
                     .or_else(|| {
-                        // Two or three letters that happen to be the
-                        // initials of a run are weak evidence, the more so
-                        // for generic words only ("APH" / "ASIA PACIFIC
-                        // HOLDINGS").
-                        let sim: f32 = match t.norm().len() {
-                            2 => 0.6,
-                            3 => 0.8,
-                            _ => 0.9,
-                        };
-                        letter.then(|| initials_run(t, long, j)).flatten().map(|r| {
+                        // Letters that happen to be the initials of a run
+                        // are weak evidence, the weaker the fewer they are
+                        // (one three-letter string stands for thousands of
+                        // names), and weaker still for generic words only
+                        // ("APH" / "ASIA PACIFIC HOLDINGS").
+                        letter.then(|| initials_run(t, long, j)).flatten().map(|(r, words)| {
+                            let sim: f32 = match words {
+                                0..=2 => 0.5,
+                                3 => 0.6,
+                                4 => 0.75,
+                                _ => 0.85,
+                            };
                             let r = r.min(long.len() - j);
                             let rare = (j..j + r).any(|k| long[k].class.distinctive());
-                            let weak = !rare && t.norm().len() <= 3;
+                            let weak = !rare && words <= 4;
                             (
                                 r,
-                                if weak { sim.min(0.7) } else { sim },
+                                if weak { sim - 0.05 } else { sim },
                                 MatchKind::Initialism,
+                                true,
                             )
                         })
                     })
                     .or_else(|| {
                         letter
-                            .then(|| compound_run(t, long, j, person, &mut scratch))
+                            .then(|| compound_run(t, long, j, person, alone, &mut scratch))
                             .flatten()
+                            .map(|(r, sim, kind)| (r, sim, kind, kind == MatchKind::Initialism))
                     });
-                if let Some((r, sim, kind)) = run {
+                if let Some((r, sim, kind, by_letter)) = run {
                     let r = r.min(b - j);
-                    let cand = if flip {
-                        Cand {
-                            qi: j as u8,
-                            qn: r as u8,
-                            cj: i as u8,
-                            cn: 1,
-                            sim,
-                            kind,
-                            gain: 0.0,
-                        }
+                    let (qi, qn, cj, cn) = if flip { (j, r, i, 1) } else { (i, 1, j, r) };
+                    let w = if by_letter {
+                        2.0 * t.weight
                     } else {
-                        Cand {
-                            qi: i as u8,
-                            qn: 1,
-                            cj: j as u8,
-                            cn: r as u8,
-                            sim,
-                            kind,
-                            gain: 0.0,
-                        }
+                        wq(qi, qn) + wc(cj, cn)
                     };
-                    let gain = sim
-                        * (wq(cand.qi as usize, cand.qn as usize)
-                            + wc(cand.cj as usize, cand.cn as usize));
-                    cands.push(Cand { gain, ..cand });
+                    cands.push(Cand {
+                        qi: qi as u8,
+                        qn: qn as u8,
+                        cj: cj as u8,
+                        cn: cn as u8,
+                        sim,
+                        kind,
+                        w,
+                        gain: sim * w,
+                    });
                 }
             }
         }
@@ -908,7 +957,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                 let d = edit_distance(a, b, 3);
                 let sim = fuzzy_sim(a, b, d, true) * 0.95;
                 if sim >= 0.7 {
-                    let gain = sim * (wq(i, 2) + wc(j, 2));
+                    let w = wq(i, 2) + wc(j, 2);
                     cands.push(Cand {
                         qi: i as u8,
                         qn: 2,
@@ -916,7 +965,8 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                         cn: 2,
                         sim,
                         kind: MatchKind::Transliteration,
-                        gain,
+                        w,
+                        gain: sim * w,
                     });
                 }
             }
@@ -930,6 +980,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let mut distinctive_match = false;
     let (mut rare_q, mut rare_c) = (0.0f32, 0.0f32);
     let mut anchors = 0usize;
+    let (mut distinctive_pairs, mut distinctive_best) = (0usize, 0.0f32);
     let mut chosen: Vec<Cand> = Vec::new();
     for cd in cands {
         let (qi, qn, cj, cn) = (
@@ -943,7 +994,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         }
         used_q[qi..qi + qn].iter_mut().for_each(|u| *u = true);
         used_c[cj..cj + cn].iter_mut().for_each(|u| *u = true);
-        let w = wq(qi, qn) + wc(cj, cn);
+        let w = cd.w;
         matched += cd.sim * w;
         paired += w;
         let dq = (qi..qi + qn)
@@ -953,11 +1004,17 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         if (dq || dc || cd.kind == MatchKind::Initialism) && cd.sim >= 0.75 {
             distinctive_match = true;
         }
+        if dq || dc {
+            distinctive_pairs += 1;
+            distinctive_best = distinctive_best.max(cd.sim);
+        }
         if cd.sim >= 0.85 && dq && dc {
             rare_q = rare_q.max(wq(qi, qn));
             rare_c = rare_c.max(wc(cj, cn));
         }
-        let word = |t: &Tok| !matches!(t.class, Class::Legal | Class::Stop);
+        // Generic words agreeing beside one distinctive word do not make a
+        // second anchor ("CHINA LIFE INSURANCE" / "TRUST LIFE INSURANCE").
+        let word = |t: &Tok| t.class.distinctive() || t.class == Class::Place;
         if cd.sim >= 0.75 && (qi..qi + qn).any(|x| word(q.tok(x))) {
             anchors += 1;
         }
@@ -1031,6 +1088,12 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     if !person && sq.heavy && sc.heavy && anchors <= 1 {
         score = score.min(PARAMS.single_anchor_cap);
     }
+    // Organisations whose one distinctive word agrees only nearly: the
+    // legal forms and generic words they share do not make the names
+    // closer than that word ("BAIN & COMPANY" / "PAIN COMPANY").
+    if !person && distinctive_pairs == 1 && distinctive_best < 0.95 {
+        score = score.min(distinctive_best);
+    }
     if q_digit && c_digit && digit_unmatched {
         score = score.min(PARAMS.digit_cap);
     } else if digit_unmatched && !person {
@@ -1051,7 +1114,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                 cd.cj as usize,
                 cd.cn as usize,
             );
-            let w = wq(qi, qn) + wc(cj, cn);
+            let w = cd.w;
             out.parts.push(PartMatch {
                 query: join_surface(q, qi, qn),
                 candidate: join_surface(c, cj, cn),
@@ -1104,12 +1167,12 @@ mod tests {
         let t = &toks("JAMALEDDINE", true)[0];
         let long = toks("JAMAL AL DIN", true);
         let mut sc = Vec::new();
-        let (r, sim, _) = compound_run(t, &long[..], 0, true, &mut sc).unwrap();
+        let (r, sim, _) = compound_run(t, &long[..], 0, true, true, &mut sc).unwrap();
         assert_eq!(r, 3);
         assert!(sim >= 0.8);
         let t = &toks("AQSA", false)[0];
         let long = toks("AQSA AL", false);
-        assert!(compound_run(t, &long[..], 0, false, &mut sc).is_none());
+        assert!(compound_run(t, &long[..], 0, false, true, &mut sc).is_none());
     }
 
     #[test]
