@@ -27,7 +27,7 @@ use embargo_model::{Address, Dataset, Designation, Entity, EntityId, NameKind, R
 
 use crate::country::resolve_country;
 use crate::dates::{parse_iso, parse_us};
-use crate::text::{content_key, prepare_csv, records};
+use crate::text::{check_width, content_key, prepare_csv, records};
 use crate::SourceError;
 
 /// The dataset key.
@@ -67,6 +67,7 @@ fn parse_file(
 ) -> Result<(), SourceError> {
     let text = prepare_csv(f, b'\t', COLUMNS)?;
     let mut idx: Vec<usize> = Vec::new();
+    let mut header: Vec<String> = Vec::new();
     for rec in records(&f.name, &text, b'\t', false) {
         let (line, rec) = rec?;
         if idx.is_empty() {
@@ -76,15 +77,11 @@ fn parse_file(
                 })?;
                 idx.push(i);
             }
+            header = rec.iter().map(|h| h.trim().to_string()).collect();
             continue;
         }
-        if rec.len() < idx.iter().copied().max().unwrap_or(0) + 1 {
-            return Err(SourceError::at_line(
-                &f.name,
-                line,
-                format!("expected {} fields, found {}", COLUMNS.len(), rec.len()),
-            ));
-        }
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        check_width(&f.name, line, &rec, &names)?;
         let get = |c: usize| rec.get(idx[c]).map(str::trim).unwrap_or("");
         let opt = |c: usize| Some(get(c)).filter(|s| !s.is_empty());
         let date = |c: usize| -> Result<_, SourceError> {

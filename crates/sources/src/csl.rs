@@ -38,7 +38,7 @@ use serde_json::Value;
 use crate::country::resolve_country;
 use crate::dates::parse_iso;
 use crate::ofac::remarks::identifier_for_label;
-use crate::text::{content_key, decode, prepare_csv, records};
+use crate::text::{check_width, content_key, decode, prepare_csv, records};
 use crate::SourceError;
 
 /// The dataset key.
@@ -167,6 +167,7 @@ pub fn parse(files: &[RawFile]) -> Result<Dataset, SourceError> {
 fn read_csv(f: &RawFile) -> Result<Vec<Record>, SourceError> {
     let text = prepare_csv(f, b',', CSV_COLUMNS)?;
     let mut cols: HashMap<String, usize> = HashMap::new();
+    let mut header_names: Vec<String> = Vec::new();
     let mut out = Vec::new();
     let mut current = false;
     for rec in records(&f.name, &text, b',', false) {
@@ -186,15 +187,11 @@ fn read_csv(f: &RawFile) -> Result<Vec<Record>, SourceError> {
                 }
             }
             current = cols.contains_key("_id");
+            header_names = rec.iter().map(|h| h.trim().to_string()).collect();
             continue;
         }
-        if rec.len() != cols.len() {
-            return Err(SourceError::at_line(
-                &f.name,
-                line,
-                format!("expected {} fields, found {}", cols.len(), rec.len()),
-            ));
-        }
+        let header: Vec<&str> = header_names.iter().map(String::as_str).collect();
+        check_width(&f.name, line, &rec, &header)?;
         let get = |c: &str| cols.get(c).and_then(|&i| rec.get(i)).unwrap_or("").trim();
         let addresses = split_list(get("addresses"))
             .into_iter()

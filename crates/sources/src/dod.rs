@@ -46,11 +46,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveTime};
 use embargo_model::{
-    Dataset, Designation, Entity, EntityId, EventKind, LifecycleEvent, NameKind, RawFile, Schema,
-    ZonedTime,
+    Dataset, Designation, Entity, EntityId, EventKind, IdKind, Identifier, LifecycleEvent,
+    NameKind, RawFile, Schema, ZonedTime,
 };
 
-use crate::text::{prepare_csv, records};
+use crate::text::{check_width, prepare_csv, records};
 use crate::SourceError;
 
 /// The dataset key of the Section 1237 list.
@@ -67,6 +67,7 @@ pub const EVENT_PROGRAMS: [&str; 4] = [PROGRAM_1237, "CMIC-EO14032", PROGRAM_126
 const FILE_1237: &str = "section_1237.csv";
 const FILE_1260H: &str = "section_1260h.csv";
 const FILE_EVENTS: &str = "events.csv";
+const FILE_IDENTIFIERS: &str = "identifiers.csv";
 
 const COLS_1237: &[&str] = &[
     "slug",
@@ -96,6 +97,7 @@ const COLS_1260H: &[&str] = &[
     "uncertainty",
     "source",
 ];
+const COLS_IDENTIFIERS: &[&str] = &["slug", "kind", "value", "market", "source"];
 const COLS_EVENTS: &[&str] = &[
     "id", "date", "time", "zone", "kind", "subject", "entities", "programs", "title", "effect",
     "source",
@@ -207,6 +209,7 @@ fn read_table<'a>(
     let text = prepare_csv(file, b',', expected)?;
     let mut rows = Vec::new();
     let mut header_seen = false;
+    let mut header: Vec<String> = Vec::new();
     let mut raw = Vec::new();
     for rec in records(&file.name, &text, b',', false) {
         let (line, rec) = rec?;
@@ -225,15 +228,11 @@ fn read_table<'a>(
                 }
             }
             header_seen = true;
+            header = rec.iter().map(|h| h.trim().to_string()).collect();
             continue;
         }
-        if rec.len() != cols.len() {
-            return Err(SourceError::at_line(
-                &file.name,
-                line,
-                format!("expected {} fields, found {}", cols.len(), rec.len()),
-            ));
-        }
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        check_width(&file.name, line, &rec, &names)?;
         raw.push((line, rec));
     }
     let cols: &HashMap<String, usize> = cols;
@@ -345,14 +344,14 @@ fn role(file: &RawFile) -> Result<&'static str, SourceError> {
         .next()
         .unwrap_or(&file.name)
         .to_ascii_lowercase();
-    [FILE_1237, FILE_1260H, FILE_EVENTS]
+    [FILE_1237, FILE_1260H, FILE_EVENTS, FILE_IDENTIFIERS]
         .into_iter()
         .find(|n| *n == base)
         .ok_or_else(|| {
             SourceError::file(
                 &file.name,
                 format!(
-                    "unknown DoD file name; expected {FILE_1237}, {FILE_1260H} or {FILE_EVENTS}"
+                    "unknown DoD file name; expected {FILE_1237}, {FILE_1260H}, {FILE_EVENTS} or {FILE_IDENTIFIERS}"
                 ),
             )
         })
@@ -362,6 +361,7 @@ struct Files<'a> {
     s1237: &'a RawFile,
     s1260h: &'a RawFile,
     events: &'a RawFile,
+    identifiers: Option<&'a RawFile>,
 }
 
 fn files(files: &[RawFile]) -> Result<Files<'_>, SourceError> {
@@ -384,6 +384,7 @@ fn files(files: &[RawFile]) -> Result<Files<'_>, SourceError> {
         s1237: get(FILE_1237)?,
         s1260h: get(FILE_1260H)?,
         events: get(FILE_EVENTS)?,
+        identifiers: found.get(FILE_IDENTIFIERS).copied(),
     })
 }
 
@@ -394,8 +395,60 @@ pub fn parse(files_in: &[RawFile]) -> Result<Vec<Dataset>, SourceError> {
     let d1237 = parse_1237(f.s1237)?;
     let d1260h = parse_1260h(f.s1260h)?;
     let mut d1237 = d1237;
+    let mut d1260h = d1260h;
     d1237.events = parse_events(f.events, &d1237, &d1260h)?;
+    if let Some(ids) = f.identifiers {
+        parse_identifiers(ids, &mut [&mut d1237, &mut d1260h])?;
+    }
     Ok(vec![d1237, d1260h])
+}
+
+/// Reads `identifiers.csv`: exchange identifiers (tickers with their
+/// market, ISINs) of DoD-listed companies, which DoD does not publish.
+/// Each row attaches to the company of that slug in every list that has
+/// it. An unknown slug or kind, an invalid ISIN or a repeated row is an
+/// error.
+fn parse_identifiers(file: &RawFile, lists: &mut [&mut Dataset]) -> Result<(), SourceError> {
+    let mut cols = HashMap::new();
+    let rows = read_table(file, COLS_IDENTIFIERS, &mut cols)?;
+    let mut seen = HashSet::new();
+    for row in &rows {
+        let slug = row.slug()?;
+        let value = row.required("value")?;
+        let market = row.opt("market");
+        let id = match row.required("kind")? {
+            "isin" => {
+                let id = Identifier::new(IdKind::Isin, value);
+                if let Some(issue) = &id.issue {
+                    return Err(row.err("value", issue.clone()));
+                }
+                id
+            }
+            "ticker" => Identifier::ticker(value, market),
+            other => {
+                return Err(row.err("kind", format!("unknown kind '{other}' (isin or ticker)")))
+            }
+        };
+        if market.is_some() && id.kind != IdKind::Ticker {
+            return Err(row.err("market", "only a ticker has a market"));
+        }
+        if !seen.insert(format!("{slug} {} {}", id.kind, id.normalized())) {
+            return Err(row.err("value", format!("identifier given twice for '{slug}'")));
+        }
+        let mut id = id;
+        id.note = row.opt("source").map(str::to_string);
+        let mut attached = false;
+        for ds in lists.iter_mut() {
+            for e in ds.entities.iter_mut().filter(|e| e.id.key() == slug) {
+                e.identifiers.push(id.clone());
+                attached = true;
+            }
+        }
+        if !attached {
+            return Err(row.err("slug", format!("no company '{slug}' in either list")));
+        }
+    }
+    Ok(())
 }
 
 /// The lifecycle events of the curated files (validated against both lists).

@@ -83,34 +83,118 @@ fn field_name(fields: &[&str], idx: usize) -> String {
         .unwrap_or_else(|| format!("column {}", idx + 1))
 }
 
-/// Decodes a file's bytes to text: UTF-8 when the bytes are valid UTF-8
-/// (a BOM is dropped), Windows-1252 otherwise. Refuses binary data.
-pub(crate) fn decode(file: &RawFile) -> Result<String, SourceError> {
-    if let Some(pos) = file.bytes.iter().position(|&b| b == 0) {
-        let line = file.bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        return Err(SourceError::at_line(
-            &file.name,
-            line,
-            "binary data (NUL byte); not a text file",
-        ));
-    }
-    let bytes = file
-        .bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&file.bytes);
-    Ok(match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
-    })
+/// Bytes Windows-1252 leaves undefined.
+const CP1252_UNDEFINED: [u8; 5] = [0x81, 0x8D, 0x8F, 0x90, 0x9D];
+
+/// Why bytes are not acceptable text, and where (a byte offset).
+struct EncodingIssue {
+    pos: usize,
+    message: String,
 }
 
-/// Prepares a CSV file for the `csv` crate: refuses binary data (naming the
-/// line and field of the first NUL byte), decodes it (see [`decode`]),
-/// drops the DOS end-of-file byte (0x1A) OFAC appends, and refuses a text
-/// that ends inside a quoted field (a truncated record).
+/// Decodes bytes to text: UTF-8 when the bytes are valid UTF-8 (a BOM is
+/// dropped), Windows-1252 otherwise. Refuses, with the offset of the first
+/// offending byte:
+///
+/// * UTF-16 text (a UTF-16 byte-order mark);
+/// * binary data: a NUL byte, or a control character other than tab, line
+///   feed, carriage return, form feed and the DOS end-of-file byte 0x1A;
+/// * mixed encodings: valid UTF-8 multi-byte characters together with
+///   bytes that are not UTF-8 (a file pieced together from two sources, or
+///   damaged in transit);
+/// * bytes Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D) in
+///   a file that is not UTF-8.
+fn decode_bytes(bytes: &[u8]) -> Result<String, EncodingIssue> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(EncodingIssue {
+            pos: 0,
+            message: "UTF-16 text (byte-order mark); save the file as UTF-8 or Windows-1252".into(),
+        });
+    }
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        return Err(EncodingIssue {
+            pos,
+            message: "binary data (NUL byte); not a text file".into(),
+        });
+    }
+    if let Some(pos) = bytes
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1A))
+    {
+        return Err(EncodingIssue {
+            pos,
+            message: format!(
+                "control character 0x{:02X}; binary data, not a text file",
+                bytes[pos]
+            ),
+        });
+    }
+    // Offsets below are reported in the file as given, BOM included.
+    let (bom, bytes) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (3, rest),
+        None => (0, bytes),
+    };
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_string());
+    }
+    let mut has_utf8_multibyte = false;
+    let mut first_invalid = None;
+    let mut offset = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        if chunk.valid().bytes().any(|b| b >= 0x80) {
+            has_utf8_multibyte = true;
+        }
+        offset += chunk.valid().len();
+        if !chunk.invalid().is_empty() && first_invalid.is_none() {
+            first_invalid = Some(offset);
+        }
+        offset += chunk.invalid().len();
+    }
+    if let (true, Some(pos)) = (has_utf8_multibyte, first_invalid) {
+        return Err(EncodingIssue {
+            pos: pos + bom,
+            message: format!(
+                "bad encoding: byte 0x{:02X} is not UTF-8, while the file holds UTF-8 characters elsewhere (mixed encodings)",
+                bytes[pos]
+            ),
+        });
+    }
+    if let Some(pos) = bytes.iter().position(|b| CP1252_UNDEFINED.contains(b)) {
+        return Err(EncodingIssue {
+            pos: pos + bom,
+            message: format!(
+                "bad encoding: byte 0x{:02X} is neither UTF-8 nor a Windows-1252 character",
+                bytes[pos]
+            ),
+        });
+    }
+    Ok(encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned())
+}
+
+/// The 1-based line of a byte offset.
+fn line_at(bytes: &[u8], pos: usize) -> u64 {
+    bytes[..pos.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+/// Decodes a file's bytes to text (see [`decode_bytes`]); an error names
+/// the file and the line.
+pub(crate) fn decode(file: &RawFile) -> Result<String, SourceError> {
+    decode_bytes(&file.bytes)
+        .map_err(|i| SourceError::at_line(&file.name, line_at(&file.bytes, i.pos), i.message))
+}
+
+/// Prepares a CSV file for the `csv` crate: decodes it (see
+/// [`decode_bytes`]; an encoding error names the line and field of the
+/// first offending byte), drops the DOS end-of-file byte (0x1A) OFAC
+/// appends, and refuses a text that ends inside a quoted field (a
+/// truncated record).
 ///
 /// `fields` names the columns, for error messages.
 pub(crate) fn prepare_csv(
@@ -118,19 +202,34 @@ pub(crate) fn prepare_csv(
     delim: u8,
     fields: &[&str],
 ) -> Result<String, SourceError> {
-    if let Some(pos) = file.bytes.iter().position(|&b| b == 0) {
-        let w = walk(&file.bytes, delim, Some(pos));
+    let mut text = match decode_bytes(&file.bytes) {
+        Ok(t) => t,
+        Err(i) => {
+            let w = walk(&file.bytes, delim, Some(i.pos));
+            let loc = w.found.unwrap_or(Loc {
+                line: line_at(&file.bytes, i.pos),
+                field: 0,
+            });
+            return Err(SourceError::at_field(
+                &file.name,
+                loc.line,
+                &field_name(fields, loc.field),
+                i.message,
+            ));
+        }
+    };
+    let trimmed = text.trim_end_matches(['\x1a', '\r', '\n', ' ', '\t']).len();
+    text.truncate(trimmed);
+    if let Some(pos) = text.find('\x1a') {
+        let w = walk(text.as_bytes(), delim, Some(pos));
         let loc = w.found.unwrap_or(Loc { line: 1, field: 0 });
         return Err(SourceError::at_field(
             &file.name,
             loc.line,
             &field_name(fields, loc.field),
-            "binary data (NUL byte); not a text file",
+            "end-of-file byte 0x1A before the end of the file (files joined or damaged)",
         ));
     }
-    let mut text = decode(file)?;
-    let trimmed = text.trim_end_matches(['\x1a', '\r', '\n', ' ', '\t']).len();
-    text.truncate(trimmed);
     if !text.is_empty() {
         text.push('\n');
     }
@@ -255,6 +354,42 @@ mod tests {
         assert_eq!(e.line, Some(2));
         assert_eq!(e.field.as_deref(), Some("c"));
         assert!(e.message.contains("NUL"));
+    }
+
+    #[test]
+    fn encoding_problems_are_located() {
+        // UTF-16.
+        let f = RawFile::new("x.csv", b"\xFF\xFE1\x00,\x00".to_vec());
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert!(e.message.contains("UTF-16"), "{e}");
+        // A control character in the second record's third field.
+        let f = RawFile::new("x.csv", b"1,a,b\r\n2,a,b\x01c\r\n".to_vec());
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("c")));
+        assert!(e.message.contains("0x01"), "{e}");
+        // UTF-8 names, then a Latin-1 byte in line 3, field b.
+        let f = RawFile::new(
+            "x.csv",
+            "1,\"Mu\u{f1}oz\",x\n2,y,z\n3,\"Jos"
+                .bytes()
+                .chain(*b"\xe9\",z\n")
+                .collect::<Vec<u8>>(),
+        );
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(3), Some("b")));
+        assert!(e.message.contains("mixed encodings"), "{e}");
+        // A byte Windows-1252 does not define.
+        let f = RawFile::new("x.csv", b"1,a\x81,b\n".to_vec());
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(1), Some("b")));
+        assert!(e.message.contains("0x81"), "{e}");
+        // An end-of-file byte in the middle.
+        let f = RawFile::new("x.csv", b"1,a,b\r\n\x1a2,a,b\r\n\x1a".to_vec());
+        let e = prepare_csv(&f, b',', F).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        // Plain Latin-1 is fine.
+        let f = RawFile::new("x.csv", b"1,\"Jos\xe9\",b\r\n\x1a".to_vec());
+        assert_eq!(prepare_csv(&f, b',', F).unwrap(), "1,\"Jos\u{e9}\",b\n");
     }
 
     #[test]

@@ -13,13 +13,18 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn from_disk() -> Vec<RawFile> {
-    ["section_1237.csv", "section_1260h.csv", "events.csv"]
-        .iter()
-        .map(|n| {
-            let p = format!("{DATA}/{n}");
-            RawFile::new(p.clone(), std::fs::read(&p).unwrap())
-        })
-        .collect()
+    [
+        "section_1237.csv",
+        "section_1260h.csv",
+        "events.csv",
+        "identifiers.csv",
+    ]
+    .iter()
+    .map(|n| {
+        let p = format!("{DATA}/{n}");
+        RawFile::new(p.clone(), std::fs::read(&p).unwrap())
+    })
+    .collect()
 }
 
 fn datasets() -> (Dataset, Dataset) {
@@ -302,4 +307,63 @@ fn a_broken_events_file_is_rejected() {
     assert_eq!(e.field.as_deref(), Some("kind"));
     let line = ev.lines().position(|l| l.contains(",vacatur,")).unwrap() as u64 + 1;
     assert_eq!(e.line, Some(line));
+}
+
+#[test]
+fn exchange_identifiers_of_dod_listed_companies() {
+    let (s, h) = datasets();
+    let tickers = |e: &Entity| -> Vec<String> {
+        e.ids_of(&embargo_model::IdKind::Ticker)
+            .map(|t| t.normalized())
+            .collect()
+    };
+    let xiaomi = entity(&s, "xiaomi-corporation");
+    assert_eq!(tickers(xiaomi), ["1810 HK"]);
+    assert!(xiaomi
+        .ids_of(&embargo_model::IdKind::Isin)
+        .all(|i| i.is_valid() && i.value == "KYG9830T1067"));
+    assert_eq!(tickers(entity(&s, "luokung-technology-corp")), ["LKCO US"]);
+    // A company on both lists gets them on both.
+    let amec = ["688012 CN"];
+    assert_eq!(
+        tickers(entity(&s, "advanced-micro-fabrication-equipment-inc-china")),
+        amec
+    );
+    assert_eq!(
+        tickers(entity(&h, "advanced-micro-fabrication-equipment-inc-china")),
+        amec
+    );
+    assert!(tickers(entity(&h, "tencent-holdings-limited")).contains(&"700 HK".to_string()));
+    assert!(
+        tickers(entity(&h, "contemporary-amperex-technology-co-ltd"))
+            .contains(&"300750 CN".to_string())
+    );
+    // Every ISIN is valid and every row has a source.
+    for e in s.entities.iter().chain(&h.entities) {
+        for i in &e.identifiers {
+            assert!(i.is_valid(), "{} {}", e.id, i.value);
+            assert!(i.note.as_deref().is_some_and(|n| !n.is_empty()));
+        }
+    }
+    // Errors name the file, the line and the field.
+    let with_ids = |text: &[u8]| {
+        let mut files = from_disk();
+        if let Some(f) = files
+            .iter_mut()
+            .find(|f| f.name.ends_with("identifiers.csv"))
+        {
+            f.bytes = text.to_vec();
+        }
+        embargo_sources::dod::parse(&files)
+    };
+    let e = with_ids(b"slug,kind,value,market,source\nxiaomi-corporation,isin,KYG9830T1068,,x\n")
+        .unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("value")));
+    let e =
+        with_ids(b"slug,kind,value,market,source\nno-such-company,ticker,1,HK,x\n").unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("slug")));
+    let mut files = from_disk();
+    // The file is optional.
+    files.retain(|f| !f.name.ends_with("identifiers.csv"));
+    assert!(embargo_sources::dod::parse(&files).is_ok());
 }

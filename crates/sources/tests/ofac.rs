@@ -99,11 +99,51 @@ fn ns_cmic_facts_december_2025() {
             .count(),
         2
     );
+    let flagged_values: Vec<&str> = flagged.iter().map(|(v, _)| *v).collect();
+    assert_eq!(
+        flagged_values,
+        ["BRC1EODR004", "CND10002G601", "CND10002K094"]
+    );
     // Kept, and reported.
     for (v, _) in &flagged {
         assert!(isins.contains(v));
         assert!(ds.warnings.iter().any(|w| w.contains(v)), "{v}");
     }
+
+    // One ticker is published with its market glued on ("603019CN").
+    let dawning = cmic
+        .iter()
+        .find(|e| e.id.as_str() == "us_ofac_cons:33113")
+        .unwrap();
+    let t: Vec<String> = dawning
+        .ids_of(&IdKind::Ticker)
+        .map(|t| t.normalized())
+        .collect();
+    assert_eq!(t, ["603019 CN"]);
+    // The three NS-CMIC dates: 59 Annex entries, SenseTime, and 8 more.
+    let mut by_dates = std::collections::BTreeMap::new();
+    for e in &cmic {
+        let d = e
+            .designations
+            .iter()
+            .find(|d| d.program == CMIC_PROGRAM)
+            .unwrap();
+        let key = format!(
+            "{} {} {}",
+            d.listed_on.unwrap(),
+            d.effective.as_ref().unwrap().date,
+            d.divestment_until.as_ref().unwrap().date
+        );
+        *by_dates.entry(key).or_insert(0) += 1;
+    }
+    assert_eq!(
+        by_dates.into_iter().collect::<Vec<_>>(),
+        [
+            ("2021-06-03 2021-08-02 2022-06-03".to_string(), 59),
+            ("2021-12-10 2022-02-08 2022-12-10".to_string(), 1),
+            ("2021-12-16 2022-02-14 2022-12-16".to_string(), 8),
+        ]
+    );
 
     // Every NS-CMIC designation carries the three dates.
     for e in &cmic {
@@ -425,4 +465,121 @@ fn alt_row_for_unknown_entity_is_a_warning() {
         .entities
         .iter()
         .any(|e| e.names.iter().any(|n| n.value == "GHOST")));
+}
+
+/// The remarks grammar on every real export: identifier and sanctions
+/// segments are read; what is left is titles, positions and free text.
+#[test]
+fn remarks_grammar_covers_the_real_exports() {
+    use embargo_sources::ofac::remarks::{parse_segment, segments};
+    let mut total = 0usize;
+    let mut unread: Vec<String> = Vec::new();
+    for (list, dir) in [
+        (OfacList::Sdn, "sdn_2019"),
+        (OfacList::Sdn, "sdn_2021-07"),
+        (OfacList::Cons, "cons_2025-03"),
+        (OfacList::Cons, "cons_2025-04"),
+        (OfacList::Cons, "cons_2025-12"),
+    ] {
+        for e in &parse(list, dir).entities {
+            for seg in e.remarks.as_deref().map(segments).unwrap_or_default() {
+                total += 1;
+                if parse_segment(seg).is_none() {
+                    unread.push(seg.to_string());
+                }
+            }
+        }
+    }
+    // Segments that look like an identifier ("… No. 123", "… Number 123",
+    // "… # 123") and are still unread: known oddities only.
+    let id_like = |s: &str| {
+        let words: Vec<&str> = s.split_whitespace().collect();
+        words.windows(2).any(|w| {
+            matches!(w[0], "No." | "Number" | "#" | "ID" | "Code")
+                && w[1].chars().next().is_some_and(|c| c.is_ascii_digit())
+        })
+    };
+    let known = [
+        "Company ID: No.",
+        "Interpol:",
+        "Temporary suspension",
+        "Serial No.",
+        "Registration Numbe",
+    ];
+    let odd: Vec<&String> = unread
+        .iter()
+        .filter(|s| id_like(s) && !known.iter().any(|k| s.starts_with(k)))
+        .collect();
+    assert!(odd.is_empty(), "{odd:#?}");
+    // Nearly every segment is read (the rest: titles, "all offices worldwide").
+    assert!(
+        (unread.len() as f64) < 0.07 * total as f64,
+        "{} of {total} segments unread",
+        unread.len()
+    );
+    // A sample of what the grammar now reads, on the July 2021 SDN list.
+    let ds = parse(OfacList::Sdn, "sdn_2021-07");
+    let count = |k: &IdKind| ds.entities.iter().flat_map(|e| e.ids_of(k)).count();
+    assert!(count(&IdKind::TaxId) > 1000, "{}", count(&IdKind::TaxId));
+    assert!(count(&IdKind::Registration) > 1000);
+    assert!(
+        ds.entities
+            .iter()
+            .filter(|e| e.properties.contains_key("sanctionsInfo"))
+            .count()
+            > 1000
+    );
+    // An SSI entity of the consolidated list keeps its directive.
+    let cons = parse(OfacList::Cons, "cons_2025-12");
+    assert!(cons.entities.iter().any(|e| e
+        .properties
+        .get("sanctionsInfo")
+        .is_some_and(|v| v.iter().any(|s| s.contains("Subject to Directive 1")))));
+}
+
+#[test]
+fn crlf_eof_byte_and_files_without_them() {
+    // The July 2021 export keeps OFAC's CRLF line ends and final 0x1A; the
+    // 2019 copy has neither (and no final line end); the April 2025
+    // consolidated list has LF line ends with a final 0x1A. All parse to
+    // the same kind of records.
+    let end = |p: &str| {
+        let b = std::fs::read(format!("{DATA}/{p}")).unwrap();
+        b[b.len().saturating_sub(3)..].to_vec()
+    };
+    assert_eq!(end("sdn_2021-07/sdn.csv"), b"\r\n\x1a");
+    assert_eq!(end("sdn_2019/sdn.csv"), b"Y.\"");
+    assert_eq!(end("cons_2025-04/cons_prim.csv"), b"\"\n\x1a");
+    for (list, dir, first, last) in [
+        (
+            OfacList::Sdn,
+            "sdn_2021-07",
+            "us_ofac_sdn:36",
+            "us_ofac_sdn:32391",
+        ),
+        (
+            OfacList::Sdn,
+            "sdn_2019",
+            "us_ofac_sdn:36",
+            "us_ofac_sdn:26235",
+        ),
+        (
+            OfacList::Cons,
+            "cons_2025-04",
+            "us_ofac_cons:9639",
+            "us_ofac_cons:50476",
+        ),
+    ] {
+        let ds = parse(list, dir);
+        assert_eq!(ds.entities.first().unwrap().id.as_str(), first, "{dir}");
+        assert_eq!(ds.entities.last().unwrap().id.as_str(), last, "{dir}");
+        let remarks_end = ds
+            .entities
+            .last()
+            .unwrap()
+            .remarks
+            .clone()
+            .unwrap_or_default();
+        assert!(!remarks_end.contains('\u{1a}') && !remarks_end.ends_with('\r'));
+    }
 }

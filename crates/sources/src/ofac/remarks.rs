@@ -63,6 +63,20 @@ pub enum Fact {
     CmicEffective(NaiveDate),
     /// `Purchase/Sales For Divestment Date (CMIC) 03 Jun 2022`.
     CmicDivestment(NaiveDate),
+    /// `Nationality of Registration X`: where a company or vessel is
+    /// registered, as written.
+    RegistrationCountry(String),
+    /// A fact kept as an FtM-style property: phone and fax numbers, the
+    /// organisation type, establishment date, aircraft details, former
+    /// vessel flags and sanctions notes (`Executive Order 13662 Directive
+    /// Determination - Subject to Directive 1`, `Secondary sanctions risk:
+    /// …`, …).
+    Property {
+        /// The property name (`phone`, `sector`, `sanctionsInfo`, …).
+        key: &'static str,
+        /// The value, as written (dates as `YYYY-MM-DD` where readable).
+        value: String,
+    },
     /// Another program's dated clause, e.g.
     /// `Listing Date (EO 14024 Directive 3): 24 Feb 2022`.
     ProgramDate {
@@ -157,6 +171,245 @@ const ID_LABELS: &[(&str, IdKindSpec, Option<&str>)] = &[
         IdKindSpec::Other("aircraft_tail_number"),
         None,
     ),
+    (
+        "Previous Aircraft Tail Number",
+        IdKindSpec::Other("aircraft_tail_number"),
+        Some("previous"),
+    ),
+    (
+        "Aircraft Manufacturer's Serial Number (MSN)",
+        IdKindSpec::Other("aircraft_msn"),
+        None,
+    ),
+    (
+        "Aircraft Construction Number (also called L/N or S/N or F/N)",
+        IdKindSpec::Other("aircraft_construction_number"),
+        None,
+    ),
+    (
+        "Aircraft Serial Identification",
+        IdKindSpec::Other("aircraft_msn"),
+        None,
+    ),
+    (
+        "Aircraft Mode S Transponder Code",
+        IdKindSpec::Other("aircraft_mode_s"),
+        None,
+    ),
+    // Tax numbers.
+    ("NIT #", IdKindSpec::TaxId, Some("nit")),
+    ("RUC #", IdKindSpec::TaxId, Some("ruc")),
+    ("RIF #", IdKindSpec::TaxId, Some("rif")),
+    ("RTN", IdKindSpec::TaxId, Some("rtn")),
+    ("C.U.I.T.", IdKindSpec::TaxId, Some("cuit")),
+    (
+        "Numero Unico de Identificacao Tributaria (NUIT)",
+        IdKindSpec::TaxId,
+        Some("nuit"),
+    ),
+    (
+        "Paraguayan tax identification number",
+        IdKindSpec::TaxId,
+        None,
+    ),
+    ("US FEIN", IdKindSpec::TaxId, Some("fein")),
+    (
+        "Italian Fiscal Code",
+        IdKindSpec::TaxId,
+        Some("codice fiscale"),
+    ),
+    ("Fiscal Code", IdKindSpec::TaxId, None),
+    ("Romanian Tax Registration", IdKindSpec::TaxId, None),
+    // Company and business registers, licences.
+    (
+        "Folio Mercantil No.",
+        IdKindSpec::Registration,
+        Some("folio mercantil"),
+    ),
+    (
+        "Matricula Mercantil No.",
+        IdKindSpec::Registration,
+        Some("matricula mercantil"),
+    ),
+    (
+        "Matricula Mercantil No",
+        IdKindSpec::Registration,
+        Some("matricula mercantil"),
+    ),
+    (
+        "Government Gazette Number",
+        IdKindSpec::Registration,
+        Some("government gazette"),
+    ),
+    (
+        "Trade License No.",
+        IdKindSpec::Registration,
+        Some("trade license"),
+    ),
+    (
+        "Tourism License No.",
+        IdKindSpec::Registration,
+        Some("tourism license"),
+    ),
+    (
+        "Business Registration Document #",
+        IdKindSpec::Registration,
+        None,
+    ),
+    (
+        "C.R. No.",
+        IdKindSpec::Registration,
+        Some("commercial registration"),
+    ),
+    ("UK Company Number", IdKindSpec::Registration, None),
+    (
+        "Chamber of Commerce Number",
+        IdKindSpec::Registration,
+        Some("chamber of commerce"),
+    ),
+    (
+        "Dubai Chamber of Commerce Membership No.",
+        IdKindSpec::Registration,
+        Some("chamber of commerce"),
+    ),
+    (
+        "Istanbul Chamber of Comm. No.",
+        IdKindSpec::Registration,
+        Some("chamber of commerce"),
+    ),
+    (
+        "Certificate of Incorporation Number",
+        IdKindSpec::Registration,
+        None,
+    ),
+    (
+        "Central Registration System Number",
+        IdKindSpec::Registration,
+        None,
+    ),
+    (
+        "MSB Registration Number",
+        IdKindSpec::Registration,
+        Some("money services business"),
+    ),
+    (
+        "Afghan Money Service Provider License Number",
+        IdKindSpec::Registration,
+        Some("money service provider license"),
+    ),
+    (
+        "Registered Charity No.",
+        IdKindSpec::Registration,
+        Some("charity"),
+    ),
+    ("Branch Unit Number", IdKindSpec::Registration, None),
+    ("Enterprise Number", IdKindSpec::Registration, None),
+    ("Business Number", IdKindSpec::Registration, None),
+    ("File Number", IdKindSpec::Registration, None),
+    ("LE Number", IdKindSpec::Registration, None),
+    (
+        "SRE Permit No.",
+        IdKindSpec::Registration,
+        Some("SRE permit"),
+    ),
+    ("License", IdKindSpec::Registration, Some("license")),
+    // Personal identity documents.
+    (
+        "Electoral Registry No.",
+        IdKindSpec::NationalId,
+        Some("electoral registry"),
+    ),
+    (
+        "Credencial electoral",
+        IdKindSpec::NationalId,
+        Some("credencial electoral"),
+    ),
+    (
+        "Cartilla de Servicio Militar Nacional",
+        IdKindSpec::NationalId,
+        Some("military service record"),
+    ),
+    (
+        "National Foreign ID Number",
+        IdKindSpec::NationalId,
+        Some("foreign national"),
+    ),
+    (
+        "Residency Number",
+        IdKindSpec::NationalId,
+        Some("residency"),
+    ),
+    (
+        "Birth Certificate Number",
+        IdKindSpec::NationalId,
+        Some("birth certificate"),
+    ),
+    ("Numero de Identidad", IdKindSpec::NationalId, None),
+    ("C.U.I.", IdKindSpec::NationalId, Some("cui")),
+    ("I.F.E.", IdKindSpec::NationalId, Some("ife")),
+    (
+        "Romanian Permanent Resident CAN",
+        IdKindSpec::NationalId,
+        Some("permanent resident"),
+    ),
+    (
+        "British National Overseas Passport",
+        IdKindSpec::Passport,
+        Some("BNO"),
+    ),
+    (
+        "Tarjeta Profesional",
+        IdKindSpec::Other("professional_card"),
+        None,
+    ),
+    (
+        "Turkish Identification Number",
+        IdKindSpec::NationalId,
+        None,
+    ),
+    // OFAC's own spelling in some records.
+    (
+        "Turkish Identificiation Number",
+        IdKindSpec::NationalId,
+        None,
+    ),
+    ("Kenyan ID No.", IdKindSpec::NationalId, None),
+    (
+        "Tazkira National ID Card",
+        IdKindSpec::NationalId,
+        Some("tazkira"),
+    ),
+    ("Bosnian Personal ID No.", IdKindSpec::NationalId, None),
+    ("Moroccan Personal ID No.", IdKindSpec::NationalId, None),
+    ("Refugee ID Card", IdKindSpec::NationalId, Some("refugee")),
+    (
+        "CNP (Personal Numerical Code)",
+        IdKindSpec::NationalId,
+        Some("CNP"),
+    ),
+    (
+        "Public Security and Immigration No.",
+        IdKindSpec::NationalId,
+        Some("immigration"),
+    ),
+    (
+        "Immigration No.",
+        IdKindSpec::NationalId,
+        Some("immigration"),
+    ),
+    (
+        "Driver's License No.",
+        IdKindSpec::Other("driver_license"),
+        None,
+    ),
+    (
+        "Pilot License Number",
+        IdKindSpec::Other("pilot_license"),
+        None,
+    ),
+    ("VisaNumberID", IdKindSpec::Other("visa"), None),
+    // Banks and markets.
+    ("BIK (RU)", IdKindSpec::Other("bik"), None),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -257,12 +510,24 @@ pub fn parse_segment(seg: &str) -> Option<Fact> {
         return Some(Fact::TargetType(r.to_string()));
     }
     if let Some(r) = after(seg, "Equity Ticker") {
-        let mut parts: Vec<&str> = r.split_whitespace().collect();
-        let market = if parts.len() > 1 { parts.pop() } else { None };
-        return Some(Fact::Identifier(Identifier::ticker(
-            &parts.join(" "),
-            market,
-        )));
+        return Some(Fact::Identifier(equity_ticker(r)));
+    }
+    if let Some(r) = after(seg, "MICEX Code") {
+        let mut id = Identifier::ticker(r, Some("RU"));
+        id.note = Some("MICEX (Moscow Exchange) code".into());
+        return Some(Fact::Identifier(id));
+    }
+    if let Some(r) = after(seg, "Nationality of Registration") {
+        return Some(Fact::RegistrationCountry(r.to_string()));
+    }
+    if let Some(r) = seg.strip_prefix("Digital Currency Address - ") {
+        let (currency, address) = r.trim().split_once(' ')?;
+        let mut id = Identifier::new(IdKind::Other("crypto_wallet".into()), address.trim());
+        id.note = Some(currency.trim().to_string());
+        return Some(Fact::Identifier(id));
+    }
+    if let Some(fact) = property_segment(seg) {
+        return Some(fact);
     }
     if let Some(r) = after(seg, "Listing Date (CMIC)") {
         return parse_dmy(r).map(Fact::CmicListing);
@@ -290,6 +555,96 @@ pub fn parse_segment(seg: &str) -> Option<Fact> {
         }
     }
     None
+}
+
+/// `941 HK`, `600685  CN`, and OFAC's occasional `603019CN` with the
+/// market glued to a numeric symbol (split, and noted).
+fn equity_ticker(r: &str) -> Identifier {
+    let mut parts: Vec<&str> = r.split_whitespace().collect();
+    if let [one] = parts.as_slice() {
+        let b = one.as_bytes();
+        let n = b.len();
+        if n > 2
+            && b[n - 2..].iter().all(|c| c.is_ascii_uppercase())
+            && b[..n - 2].iter().all(|c| c.is_ascii_digit())
+        {
+            let mut id = Identifier::ticker(&one[..n - 2], Some(&one[n - 2..]));
+            id.note = Some(format!("published as '{one}'"));
+            return id;
+        }
+    }
+    let market = if parts.len() > 1 { parts.pop() } else { None };
+    Identifier::ticker(&parts.join(" "), market)
+}
+
+/// Labels whose value is kept as a property: (label, property).
+/// Longer labels come before their prefixes.
+const PROPERTY_LABELS: &[(&str, &str)] = &[
+    ("Telephone Number", "phone"),
+    ("Telephone No.", "phone"),
+    ("Telephone", "phone"),
+    ("Phone Number", "phone"),
+    ("Phone No.", "phone"),
+    ("Phone", "phone"),
+    ("PHONE", "phone"),
+    ("Fax Number", "fax"),
+    ("Fax No.", "fax"),
+    ("Fax", "fax"),
+    ("Organization Type", "sector"),
+    ("Aircraft Model", "model"),
+    ("Aircraft Operator", "operator"),
+    ("Former Vessel Flag", "pastFlags"),
+    ("Other Vessel Flag", "flag"),
+    ("Other Vessel Call Sign", "callSign"),
+    ("Other Vessel Type", "vesselType"),
+    ("UN/LOCODE", "unLocode"),
+    ("Chinese Commercial Code", "chineseCommercialCode"),
+];
+
+/// Labels of dated facts kept as properties, the date as `YYYY-MM-DD`
+/// where it reads as one.
+const DATE_PROPERTY_LABELS: &[(&str, &str)] = &[
+    ("Organization Established Date", "incorporationDate"),
+    ("Aircraft Manufacture Date", "buildDate"),
+];
+
+/// Beginnings of sanctions notes, kept verbatim in `sanctionsInfo`: the
+/// directive an SSI entity is subject to, secondary-sanctions warnings,
+/// CAATSA and IFCA determinations.
+const SANCTIONS_NOTES: &[&str] = &[
+    "Additional Sanctions Information",
+    "Secondary sanctions risk",
+    "Transactions Prohibited For Persons Owned or Controlled By",
+    "Executive Order",
+    "CAATSA Section",
+    "IFCA Determination",
+];
+
+fn property_segment(seg: &str) -> Option<Fact> {
+    for (label, key) in PROPERTY_LABELS {
+        if let Some(r) = after(seg, label) {
+            return Some(Fact::Property {
+                key,
+                value: r.to_string(),
+            });
+        }
+    }
+    for (label, key) in DATE_PROPERTY_LABELS {
+        if let Some(r) = after(seg, label) {
+            let value = match parse_dmy_partial(r) {
+                Some(d) => d.to_string(),
+                None => r.to_string(),
+            };
+            return Some(Fact::Property { key, value });
+        }
+    }
+    SANCTIONS_NOTES
+        .iter()
+        .any(|p| seg.starts_with(p))
+        .then(|| Fact::Property {
+            key: "sanctionsInfo",
+            value: seg.to_string(),
+        })
 }
 
 /// An identifier for a label written apart from its value (trade.gov's
@@ -483,6 +838,11 @@ pub fn apply(entity: &mut Entity, facts: Vec<Fact>) -> Vec<String> {
                     _ => des.divestment_until = Some(ZonedTime::at(d, midnight_one, "ET")),
                 }
             }
+            Fact::RegistrationCountry(c) => {
+                entity.add_property("jurisdiction", c.clone());
+                add_country(entity, &c, &mut notes);
+            }
+            Fact::Property { key, value } => entity.add_property(key, value),
             Fact::ProgramDate {
                 label,
                 program,
@@ -630,7 +990,7 @@ mod tests {
         );
         assert_eq!(
             parse_segment("Nationality of Registration Korea, North"),
-            None
+            Some(Fact::RegistrationCountry("Korea, North".into()))
         );
         assert_eq!(
             parse_segment("Gender Male"),
@@ -645,6 +1005,95 @@ mod tests {
             })
         );
         assert_eq!(parse_segment("Brigadier General"), None);
+    }
+
+    #[test]
+    fn more_identifier_labels() {
+        let id = |s: &str| match parse_segment(s) {
+            Some(Fact::Identifier(i)) => i,
+            other => panic!("{s}: {other:?}"),
+        };
+        let n = id("NIT # 800146749-7 (Colombia)");
+        assert_eq!(
+            (n.kind.clone(), n.value.as_str(), n.country.as_deref()),
+            (IdKind::TaxId, "800146749-7", Some("Colombia"))
+        );
+        let f = id("Folio Mercantil No. 343997 (Mexico) issued 14 Dec 2005");
+        assert_eq!(
+            (f.kind.clone(), f.value.as_str()),
+            (IdKind::Registration, "343997")
+        );
+        assert_eq!(
+            f.note.as_deref(),
+            Some("folio mercantil; issued 14 Dec 2005")
+        );
+        let c = id("C.R. No. 2162198 (Hong Kong)");
+        assert_eq!(
+            (c.kind.clone(), c.value.as_str()),
+            (IdKind::Registration, "2162198")
+        );
+        let t = id("Turkish Identificiation Number 10298480866 (Turkey)");
+        assert_eq!(t.kind, IdKind::NationalId);
+        let m = id("Aircraft Manufacturer's Serial Number (MSN) 1023409321");
+        assert_eq!(
+            (m.kind.clone(), m.value.as_str()),
+            (IdKind::Other("aircraft_msn".into()), "1023409321")
+        );
+        let w = id("alt. Digital Currency Address - XBT 1Kuf2Rd8mDyAViwBozGTNYnvWL8uYFrkVo");
+        assert_eq!(w.kind, IdKind::Other("crypto_wallet".into()));
+        assert_eq!(w.value, "1Kuf2Rd8mDyAViwBozGTNYnvWL8uYFrkVo");
+        assert_eq!(w.note.as_deref(), Some("XBT"));
+        let x = id("MICEX Code MSTT");
+        assert_eq!(x.normalized(), "MSTT RU");
+    }
+
+    #[test]
+    fn glued_ticker_market_is_split() {
+        let Some(Fact::Identifier(t)) = parse_segment("Equity Ticker 603019CN") else {
+            panic!()
+        };
+        assert_eq!(
+            (t.value.as_str(), t.market.as_deref()),
+            ("603019", Some("CN"))
+        );
+        assert_eq!(t.note.as_deref(), Some("published as '603019CN'"));
+        let Some(Fact::Identifier(t)) = parse_segment("Equity Ticker CHL") else {
+            panic!()
+        };
+        assert_eq!((t.value.as_str(), t.market), ("CHL", None));
+    }
+
+    #[test]
+    fn property_segments() {
+        let p = |s: &str| match parse_segment(s) {
+            Some(Fact::Property { key, value }) => (key, value),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(
+            p("Telephone No. 009613679153"),
+            ("phone", "009613679153".into())
+        );
+        assert_eq!(p("Fax (357)(22668608)"), ("fax", "(357)(22668608)".into()));
+        assert_eq!(
+            p("Organization Established Date 17 Dec 2016"),
+            ("incorporationDate", "2016-12-17".into())
+        );
+        assert_eq!(
+            p("Organization Type: Construction of other civil engineering projects"),
+            (
+                "sector",
+                "Construction of other civil engineering projects".into()
+            )
+        );
+        assert_eq!(p("Former Vessel Flag Malta"), ("pastFlags", "Malta".into()));
+        assert_eq!(
+            p("Executive Order 13662 Directive Determination - Subject to Directive 1"),
+            (
+                "sanctionsInfo",
+                "Executive Order 13662 Directive Determination - Subject to Directive 1".into()
+            )
+        );
+        assert_eq!(p("Secondary sanctions risk: Ukraine-/Russia-Related Sanctions Regulations, 31 CFR 589.201").0, "sanctionsInfo");
     }
 
     #[test]
