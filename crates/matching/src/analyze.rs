@@ -6,6 +6,10 @@ use pinyin::ToPinyin;
 
 use crate::hash::{key_ns, key_of, Fnv};
 
+/// The highest weight of an ordinary word ([`Class::Common`]): below the
+/// rarity from which a shared part earns the containment discount.
+const COMMON_CAP: f32 = 4.5;
+
 /// At most this many words make one legal form.
 const LEGAL_WORDS: usize = 8;
 use crate::tables::{
@@ -30,6 +34,9 @@ pub(crate) enum Origin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Class {
     Normal,
+    /// An ordinary word that names many companies: distinctive, but its
+    /// weight is capped.
+    Common,
     Legal,
     Business,
     Place,
@@ -43,7 +50,7 @@ pub(crate) enum Class {
 impl Class {
     /// True for tokens whose agreement says something about identity.
     pub fn distinctive(self) -> bool {
-        matches!(self, Class::Normal | Class::Digit)
+        matches!(self, Class::Normal | Class::Common | Class::Digit)
     }
 }
 
@@ -333,6 +340,7 @@ impl Builder<'_> {
                 Some(Generic::Place) if !self.person => Class::Place,
                 Some(Generic::Stop) => Class::Stop,
                 Some(Generic::Particle) if self.person => Class::Particle,
+                Some(Generic::Common) if !self.person => Class::Common,
                 _ => Class::Normal,
             }
         };
@@ -681,6 +689,7 @@ pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) 
     } else {
         match t.class {
             Class::Normal => base,
+            Class::Common => base.min(COMMON_CAP),
             Class::Digit => cap,
             Class::Legal => 0.6,
             Class::Business => base.min(4.0) * 0.4,

@@ -42,6 +42,9 @@ pub(crate) struct Params {
     /// Organisations: the ceiling when names agree on one word only and
     /// each has words the other lacks.
     pub single_anchor_cap: f32,
+    /// Organisations: the ceiling when the names agree on ordinary words
+    /// only and one has words the other lacks.
+    pub common_cap: f32,
     /// Persons: extra query names cost as little as extra candidate names
     /// when the candidate is wholly matched.
     pub symmetric_person: bool,
@@ -62,6 +65,7 @@ pub(crate) const PARAMS: Params = Params {
     symmetric_person: false,
     org_conflict: 1.25,
     single_anchor_cap: 0.65,
+    common_cap: 0.69,
 };
 
 /// A sequence of tokens (owned by a query or stored in an index).
@@ -312,6 +316,9 @@ pub(crate) fn token_sim(
         let ls = if la == lb {
             if person || ll >= 6 {
                 0.88
+            } else if ll >= 4 && consonants_agree(a, b) {
+                // Vowels written differently ("POUYA" / "POOYA").
+                0.8
             } else if ll >= 4 {
                 0.68
             } else {
@@ -329,6 +336,24 @@ pub(crate) fn token_sim(
         }
     }
     (sim >= 0.6).then_some((sim, kind))
+}
+
+/// True if two words have the same consonants in the same order, doubled
+/// letters counted once.
+fn consonants_agree(a: &[u8], b: &[u8]) -> bool {
+    let skeleton = |w: &[u8]| {
+        let mut out = [0u8; 48];
+        let mut n = 0;
+        for &c in w.iter().take(48) {
+            if !vowel(c) && c != b'y' && (n == 0 || out[n - 1] != c) {
+                out[n] = c;
+                n += 1;
+            }
+        }
+        (out, n)
+    };
+    let ((x, n), (y, m)) = (skeleton(a), skeleton(b));
+    n == m && x[..n] == y[..m]
 }
 
 /// A lower bound on the edit distance of two words from their letter
@@ -979,8 +1004,9 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let mut paired = 0.0f32;
     let mut distinctive_match = false;
     let (mut rare_q, mut rare_c) = (0.0f32, 0.0f32);
-    let mut anchors = 0usize;
+    let (mut anchors, mut generic_anchors) = (0usize, 0usize);
     let (mut distinctive_pairs, mut distinctive_best) = (0usize, 0.0f32);
+    let mut rare_anchor = false;
     let mut chosen: Vec<Cand> = Vec::new();
     for cd in cands {
         let (qi, qn, cj, cn) = (
@@ -1007,6 +1033,15 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         if dq || dc {
             distinctive_pairs += 1;
             distinctive_best = distinctive_best.max(cd.sim);
+            // A Han word met through its English rendering is more than
+            // an ordinary word agreeing.
+            let rare = |t: &Tok| {
+                matches!(t.class, Class::Normal | Class::Digit)
+                    || matches!(t.origin, Origin::Glossary | Origin::Pinyin)
+            };
+            if (qi..qi + qn).any(|x| rare(q.tok(x))) || (cj..cj + cn).any(|x| rare(c.tok(x))) {
+                rare_anchor = true;
+            }
         }
         if cd.sim >= 0.85 && dq && dc {
             rare_q = rare_q.max(wq(qi, qn));
@@ -1017,6 +1052,8 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         let word = |t: &Tok| t.class.distinctive() || t.class == Class::Place;
         if cd.sim >= 0.75 && (qi..qi + qn).any(|x| word(q.tok(x))) {
             anchors += 1;
+        } else if cd.sim >= 0.75 && (qi..qi + qn).any(|x| q.tok(x).class == Class::Business) {
+            generic_anchors += 1;
         }
         if explain {
             chosen.push(cd);
@@ -1085,6 +1122,9 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     // Organisations agreeing on one word while each has words the other
     // lacks ("ATLAS INDUSTRIES" / "ATLAS SHIPPING"): two bodies sharing a
     // name part, unless that part is the whole of a long rare name.
+    // Several generic words agreeing in order count as one more anchor
+    // ("NUCLEAR SCIENCE AND TECHNOLOGY RESEARCH CENTER" / "... INSTITUTE").
+    let anchors = anchors + usize::from(generic_anchors >= 3);
     if !person && sq.heavy && sc.heavy && anchors <= 1 {
         score = score.min(PARAMS.single_anchor_cap);
     }
@@ -1093,6 +1133,12 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     // closer than that word ("BAIN & COMPANY" / "PAIN COMPANY").
     if !person && distinctive_pairs == 1 && distinctive_best < 0.95 {
         score = score.min(distinctive_best);
+    }
+    // Organisations that agree on ordinary words only ("ATLAS", "GOLDEN
+    // STAR") while one of them has words the other lacks: many companies
+    // carry those words.
+    if !person && distinctive_pairs > 0 && !rare_anchor && (sq.beyond_place || sc.beyond_place) {
+        score = score.min(PARAMS.common_cap);
     }
     if q_digit && c_digit && digit_unmatched {
         score = score.min(PARAMS.digit_cap);

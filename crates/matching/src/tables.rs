@@ -22,6 +22,7 @@ const INITIALISMS: &str = include_str!("../data/initialisms.tsv");
 const GLOSSARY_ZH: &str = include_str!("../data/glossary_zh.tsv");
 const GLOSSARY_WORDS: &str = include_str!("../data/glossary_words.tsv");
 const GENERIC_WORDS: &str = include_str!("../data/generic_words.tsv");
+const COMMON_WORDS: &str = include_str!("../data/common_words.tsv");
 const TRANSLIT_NAMES: &str = include_str!("../data/translit_names.tsv");
 const TRANSLIT_CYRILLIC: &str = include_str!("../data/translit_cyrillic.tsv");
 const TRANSLIT_GREEK: &str = include_str!("../data/translit_greek.tsv");
@@ -36,6 +37,8 @@ pub(crate) enum Generic {
     Place,
     Stop,
     Particle,
+    /// An ordinary word that names many companies (`common_words.tsv`).
+    Common,
 }
 
 /// A legal form: its canonical class.
@@ -233,12 +236,13 @@ impl Tables {
         }
         let mut generic = FastMap::default();
         let mut generic_phrases: FastMap<u64, Vec<(Vec<u64>, Generic)>> = FastMap::default();
-        for cols in lines(GENERIC_WORDS) {
+        for cols in lines(GENERIC_WORDS).chain(lines(COMMON_WORDS)) {
             let class = match cols[1].to_ascii_lowercase().as_str() {
                 "business" => Generic::Business,
                 "place" => Generic::Place,
                 "stop" => Generic::Stop,
                 "particle" => Generic::Particle,
+                "common" => Generic::Common,
                 _ => continue,
             };
             let w = fold(cols[0]);

@@ -155,7 +155,13 @@ fn containment_of_a_rare_name() {
         ) >= T
     );
     assert!(s("ARANEKS DOO", "ARANEKS DOO BEOGRAD-VOZDOVAC") >= T);
-    assert!(s("INTERCONTINENTAL", "INTERCONTINENTAL DE AVIACION S.A.") >= T);
+    assert!(s("Xiaomi", "XIAOMI TECHNOLOGY INDIA PRIVATE LIMITED") >= T);
+    // An ordinary word that names many companies does not earn it: "Atlas
+    // Corp." is not "ATLAS SHIPPING COMPANY".
+    assert!(s("INTERCONTINENTAL", "INTERCONTINENTAL DE AVIACION S.A.") < T);
+    assert!(s("Atlas Corp.", "ATLAS SHIPPING COMPANY") < T);
+    assert!(s("Golden Star Resources Ltd.", "GOLDEN STAR CO") < T);
+    assert!(s("Golden Star Company", "GOLDEN STAR CO") >= 0.95);
     // Generic words only: no containment bonus.
     assert!(
         s(
