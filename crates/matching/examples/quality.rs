@@ -91,7 +91,12 @@ fn sdn_records(aliases: bool) -> Result<Vec<Record>, BoxError> {
 }
 
 fn pairs(file: &str, errors: bool, dump: bool) -> Result<(), BoxError> {
-    let rs = rows(&format!("{SHARED}/{file}"))?;
+    let path = if file.contains('/') {
+        format!("{ROOT}/{file}")
+    } else {
+        format!("{SHARED}/{file}")
+    };
+    let rs = rows(&path)?;
     let mut scored = Vec::new();
     let mut groups = Vec::new();
     for r in &rs {
@@ -215,6 +220,9 @@ fn main() -> Result<(), BoxError> {
     }
     if want("cjk") {
         pairs("dev_cjk_pairs.csv", errors, dump)?;
+    }
+    if want("cjk") {
+        pairs("eval/cjk_companies.csv", errors, dump)?;
     }
     if want("queries") {
         retrieval(true, errors)?;

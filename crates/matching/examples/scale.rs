@@ -10,6 +10,8 @@
 //!
 //! ```text
 //! cargo run --release -p embargo-match --example scale -- [N ...] [--threads T]
+//! # one size in this process, the queries searched R more times (to profile):
+//! target/release/examples/scale --one N [--repeat R]
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -98,7 +100,18 @@ fn name_key(s: &str) -> u64 {
     h.finish()
 }
 
-fn one(n: usize, threads: usize) -> Result<Run, BoxError> {
+/// How a child run is made.
+#[derive(Debug, Clone, Default)]
+struct Args {
+    threads: usize,
+    /// Extra passes over the queries (for a profiler).
+    repeat: usize,
+    /// A file to write each query's outcome to (to compare two builds).
+    dump: Option<String>,
+}
+
+fn one(n: usize, args: &Args) -> Result<Run, BoxError> {
+    let threads = args.threads;
     let model = NameModel::from_records(&support::bundled_records()?);
     let mut rng = Rng::new(0x5ca1e ^ n as u64);
     let m0 = mem();
@@ -139,21 +152,52 @@ fn one(n: usize, threads: usize) -> Result<Run, BoxError> {
     for (q, _) in cases.iter().step_by(5) {
         black_box(index.search(q, &opts));
     }
-    let mut top1 = 0;
+    let (mut top1, mut top1_tie, mut found, mut miss_07) = (0, 0, 0, 0);
     let (mut wall, mut cpu, mut cpu_listed, mut cpu_miss) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (q, expected) in &cases {
+    let mut dump = String::new();
+    for (qi, (q, expected)) in cases.iter().enumerate() {
         let t = Timer::start();
         let hits = index.search(q, &opts);
         let (w, c) = t.us();
         wall.push(w);
         cpu.push(c);
+        let best = hits.first().map_or(-1.0, |h| h.score);
+        let mine = expected.and_then(|i| hits.iter().find(|h| h.record == i));
         match expected {
             Some(i) => {
                 cpu_listed.push(c);
                 top1 += usize::from(hits.first().is_some_and(|h| h.record == *i));
+                // Rank 1 up to ties with other records (duplicate names).
+                top1_tie += usize::from(mine.is_some_and(|h| h.score >= best));
+                found += usize::from(mine.is_some());
             }
-            None => cpu_miss.push(c),
+            None => {
+                cpu_miss.push(c);
+                miss_07 += usize::from(best >= 0.7);
+            }
+        }
+        if args.dump.is_some() {
+            use std::fmt::Write;
+            let _ = writeln!(
+                dump,
+                "{qi}\t{}\t{}\t{best:.4}\t{}\t{}",
+                expected.map_or("-".to_string(), |i| index.record(i).id.clone()),
+                hits.first().map_or("-", |h| h.id.as_str()),
+                mine.map_or("-".to_string(), |h| format!("{:.4}", h.score)),
+                q.names.first().map_or("", String::as_str),
+            );
+        }
+    }
+    if let Some(path) = &args.dump {
+        std::fs::write(path, dump)?;
+    }
+
+    // Extra passes over the queries, for a profiler to see the search
+    // rather than the build.
+    for _ in 0..args.repeat {
+        for (q, _) in &cases {
+            black_box(index.search(q, &opts));
         }
     }
 
@@ -193,6 +237,9 @@ fn one(n: usize, threads: usize) -> Result<Run, BoxError> {
         queries.len() as f64 / (batch_cpu_us / 1e6) * threads as f64,
     );
     r.set("top1", top1 as f64);
+    r.set("top1_tie", top1_tie as f64);
+    r.set("found", found as f64);
+    r.set("miss_07", miss_07 as f64);
     r.lat("wall", &Latency::of(wall));
     r.lat("cpu", &Latency::of(cpu));
     r.lat("listed", &Latency::of(cpu_listed));
@@ -210,18 +257,26 @@ fn ratio(a: f64, b: f64) -> String {
 
 fn main() -> Result<(), BoxError> {
     let mut sizes = Vec::new();
-    let mut threads = 2;
+    let mut args = Args {
+        threads: 2,
+        ..Args::default()
+    };
     let mut child = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--threads" => threads = it.next().ok_or("--threads T")?.parse::<usize>()?.max(1),
+            "--threads" => {
+                args.threads = it.next().ok_or("--threads T")?.parse::<usize>()?.max(1)
+            }
             "--one" => child = Some(it.next().ok_or("--one N")?.parse::<usize>()?),
+            "--repeat" => args.repeat = it.next().ok_or("--repeat R")?.parse::<usize>()?,
+            "--dump" => args.dump = Some(it.next().ok_or("--dump FILE")?),
             n => sizes.push(n.replace('_', "").parse::<usize>()?),
         }
     }
+    let threads = args.threads;
     if let Some(n) = child {
-        println!("{}", one(n.max(1), threads)?.encode());
+        println!("{}", one(n.max(1), &args)?.encode());
         return Ok(());
     }
     if sizes.is_empty() {
@@ -253,11 +308,11 @@ fn main() -> Result<(), BoxError> {
 
     println!("\nload average: {}", support::loadavg());
     println!("latencies are the query thread's CPU time (wall time beside it); q/s is projected from CPU time on {threads} idle cores\n");
-    println!("| N | names | build (cpu / wall) | VmRSS records → with index | VmHWM | p50 | p90 | p99 | max | p50 wall / p99 wall | p50 listed / miss | q/s ({threads} cores) | rank-1 |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| N | names | build (cpu / wall) | VmRSS records → with index | VmHWM | p50 | p90 | p99 | max | p50 wall / p99 wall | p50 listed / miss | q/s ({threads} cores) | rank-1 | rank-1 with ties | in top 10 | misses ≥ 0.7 |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &runs {
         println!(
-            "| {} | {} | {:.2} / {:.2} s | {:.0} → {:.0} MiB | {:.0} MiB | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.0} / {:.0} µs | {:.0} | {}/{} |",
+            "| {} | {} | {:.2} / {:.2} s | {:.0} → {:.0} MiB | {:.0} MiB | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.0} / {:.0} µs | {:.0} | {}/{} | {} | {} | {}/{} |",
             r.get("n"),
             r.get("names"),
             r.get("build_cpu_s"),
@@ -275,6 +330,10 @@ fn main() -> Result<(), BoxError> {
             r.get("miss_p50"),
             r.get("qps_cpu"),
             r.get("top1"),
+            QUERIES,
+            r.get("top1_tie"),
+            r.get("found"),
+            r.get("miss_07"),
             QUERIES
         );
     }

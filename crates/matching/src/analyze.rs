@@ -564,7 +564,14 @@ impl Builder<'_> {
     }
 
     fn gloss(&mut self, han: &str, alts: &[Vec<Box<str>>]) {
-        let first = &alts[0];
+        // The usual rendering, or a longer one that continues it (云从科技
+        // "cloudwalk technology" rather than "cloudwalk"): the words a
+        // Chinese name says are in its English form too.
+        let first = alts
+            .iter()
+            .filter(|a| a.len() > alts[0].len() && a.starts_with(&alts[0]))
+            .max_by_key(|a| a.len())
+            .unwrap_or(&alts[0]);
         let start = self.toks.len();
         for w in first.iter() {
             self.push(w, han, Origin::Glossary, None, false);

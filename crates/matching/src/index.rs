@@ -67,13 +67,53 @@ struct IName {
     record: u32,
     name: u16,
     toks: Box<[u32]>,
+}
+
+/// What the candidate filter and the pre-score need of a name, kept apart
+/// from [`IName`] and [`Record`] so that scanning many candidates touches
+/// one small array: the summed token weight and a tag of schema (low 8
+/// bits, its position in [`Schema::ALL`]) and list ordinal (high 24 bits).
+#[derive(Clone, Copy)]
+struct Meta {
     total: f32,
+    tag: u32,
+}
+
+/// The list ordinal of records whose list could not be numbered (more than
+/// 2^24 lists): their list is checked on the record.
+const LIST_UNKNOWN: u32 = (1 << 24) - 1;
+
+fn schema_ord(s: Schema) -> u32 {
+    Schema::ALL.iter().position(|&x| x == s).unwrap_or(0) as u32
+}
+
+/// The accumulator flag of a name already seen by the current query (the
+/// token bits use 0..28, the initials / pair / initialism bits 29..31).
+const SEEN: u32 = 1 << 28;
+
+/// The record filter of one search, resolved once against the index.
+struct Filter<'a> {
+    /// Bit `i` set: candidates of schema `Schema::ALL[i]` are allowed.
+    schemas: u32,
+    /// Allowed list ordinals, if the search names lists.
+    lists: Option<Vec<bool>>,
+    /// The lists named by the search, for records without an ordinal.
+    list_names: Option<&'a [String]>,
+    /// Excluded record positions, sorted.
+    excluded: Vec<u32>,
 }
 
 /// An immutable in-memory index of listed records.
 pub struct Index {
     records: Vec<Record>,
     names: Vec<IName>,
+    meta: Vec<Meta>,
+    /// The distinct lists of the records, by ordinal.
+    lists: Vec<String>,
+    /// Record positions sorted by record id.
+    by_id: Vec<u32>,
+    /// The least summed weight of a name.
+    min_total: f32,
     store: Vec<Tok>,
     weights: Weights,
     postings: FastMap<u64, Vec<u32>>,
@@ -160,8 +200,56 @@ const PRE_SCORE_CUT: f32 = 0.4;
 /// name ids (reset after each use) and the ids touched.
 #[derive(Default)]
 struct Scratch {
-    acc: Vec<(f32, u32, bool)>,
+    acc: Vec<(f32, u32)>,
     touched: Vec<u32>,
+    seen: Vec<u64>,
+}
+
+thread_local! {
+    static PROF: std::cell::RefCell<(Option<std::time::Instant>, Vec<(u32, u64)>, bool)> = std::cell::RefCell::new((None, Vec::new(), std::env::var_os("EMB_PROF").is_some()));
+}
+fn mark(label: u32) {
+    PROF.with(|p| {
+        let mut p = p.borrow_mut();
+        if !p.2 { return; }
+        let now = std::time::Instant::now();
+        if let Some(t) = p.0 { let d = now.duration_since(t).as_nanos() as u64; p.1.push((label, d)); }
+        p.0 = Some(now);
+    })
+}
+fn mark_flush() {
+    PROF.with(|p| {
+        let mut p = p.borrow_mut();
+        if !p.2 { return; }
+        let mut tot = [0u64; 10];
+        for &(l, d) in &p.1 { tot[l as usize] += d; }
+        eprintln!("PROF {}", tot.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" "));
+        p.1.clear();
+        p.0 = None;
+    })
+}
+fn knob(name: &str, d: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+}
+thread_local! {
+    static KNOBS: (usize, usize, usize, usize, usize) = (knob("EMB_BUDGET", 0), knob("EMB_UPD", 0), knob("EMB_FORCE", 0), knob("EMB_K", 0), knob("EMB_PRUNE", 0));
+}
+
+/// One postings list a query reads.
+struct Src<'a> {
+    v: &'a [u32],
+    /// The query token bit it counts for (0: it counts every time).
+    bit: u32,
+    /// What a name on it adds to the pre-score.
+    w: f32,
+    /// The token's own postings (not a neighbour or other expansion).
+    exact: bool,
+}
+
+impl<'a> Src<'a> {
+    fn new(v: &'a [u32], bit: u32, w: f32, exact: bool) -> Src<'a> {
+        Src { v, bit, w, exact }
+    }
 }
 
 thread_local! {
@@ -191,8 +279,22 @@ impl Index {
         let mut ids: FastMap<u64, Vec<u32>> = FastMap::default();
         let mut seen: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>> = HashSet::default();
         let mut light_flags: Vec<(bool, bool)> = Vec::new();
+        let mut meta: Vec<Meta> = Vec::new();
+        let mut lists: Vec<String> = Vec::new();
+        let mut list_ord: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
         for (ri, r) in records.iter().enumerate() {
             let person = r.schema == Schema::Person;
+            let lo = match list_ord.get(r.list.as_str()) {
+                Some(&o) => o,
+                None if lists.len() < LIST_UNKNOWN as usize => {
+                    let o = lists.len() as u32;
+                    lists.push(r.list.clone());
+                    list_ord.insert(r.list.as_str(), o);
+                    o
+                }
+                None => LIST_UNKNOWN,
+            };
+            let tag = schema_ord(r.schema) | lo << 8;
             seen.clear();
             for (ni, (name, _)) in r.names.iter().enumerate().take(u16::MAX as usize) {
                 let a: Analyzed = analyze_unweighted(name, person);
@@ -256,8 +358,8 @@ impl Index {
                     record: ri as u32,
                     name: ni as u16,
                     toks: tids.into_boxed_slice(),
-                    total: 0.0,
                 });
+                meta.push(Meta { total: 0.0, tag });
             }
             weights.add_document(seen.iter().copied());
             for (kind, value) in &r.identifiers {
@@ -272,12 +374,20 @@ impl Index {
         for (t, (person, light)) in store.iter_mut().zip(&light_flags) {
             (t.weight, t.miss) = tok_weight(t, *person, *light, &weights);
         }
-        for n in names.iter_mut() {
-            n.total = n.toks.iter().map(|&i| store[i as usize].weight).sum();
+        for (n, m) in names.iter().zip(meta.iter_mut()) {
+            m.total = n.toks.iter().map(|&i| store[i as usize].weight).sum();
         }
+        drop(list_ord);
+        let min_total = meta.iter().map(|m| m.total).fold(0f32, f32::min);
+        let mut by_id: Vec<u32> = (0..records.len() as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| records[a as usize].id.cmp(&records[b as usize].id));
         Index {
             records,
             names,
+            meta,
+            lists,
+            by_id,
+            min_total,
             store,
             weights,
             postings,
@@ -340,6 +450,67 @@ impl Index {
         out
     }
 
+    /// The filter of one search: schemas compatible with the query, lists
+    /// and excluded records resolved to ordinals and positions.
+    fn filter<'a>(&self, q: &Query, opts: &'a SearchOptions) -> Filter<'a> {
+        let mut schemas = 0u32;
+        for (i, &s) in Schema::ALL.iter().enumerate() {
+            if q.schema.is_none_or(|qs| schemas_compatible(qs, s)) {
+                schemas |= 1 << i;
+            }
+        }
+        let lists = opts
+            .lists
+            .as_ref()
+            .map(|want| self.lists.iter().map(|l| want.contains(l)).collect());
+        let mut excluded: Vec<u32> = Vec::new();
+        for id in &opts.exclude_ids {
+            let start = self
+                .by_id
+                .partition_point(|&r| self.records[r as usize].id.as_str() < id.as_str());
+            for &r in &self.by_id[start..] {
+                if self.records[r as usize].id != *id {
+                    break;
+                }
+                excluded.push(r);
+            }
+        }
+        excluded.sort_unstable();
+        excluded.dedup();
+        Filter {
+            schemas,
+            lists,
+            list_names: opts.lists.as_deref(),
+            excluded,
+        }
+    }
+
+    /// True if the search may return name `nid` (of tag `tag`).
+    #[inline]
+    fn name_allowed(&self, f: &Filter<'_>, nid: u32, tag: u32) -> bool {
+        if f.schemas >> (tag & 0xff) & 1 == 0 {
+            return false;
+        }
+        if let Some(lists) = &f.lists {
+            let lo = tag >> 8;
+            let ok = match lists.get(lo as usize) {
+                Some(&ok) => ok,
+                None => {
+                    let rec = &self.records[self.names[nid as usize].record as usize];
+                    f.list_names.is_some_and(|l| l.contains(&rec.list))
+                }
+            };
+            if !ok {
+                return false;
+            }
+        }
+        f.excluded.is_empty()
+            || f
+                .excluded
+                .binary_search(&self.names[nid as usize].record)
+                .is_err()
+    }
+
     fn allowed(&self, rec: &Record, q: &Query, opts: &SearchOptions) -> bool {
         if let Some(s) = q.schema {
             if !schemas_compatible(s, rec.schema) {
@@ -356,16 +527,9 @@ impl Index {
 
     /// Candidate names for one analysed query name with their pre-scores,
     /// best first.
-    fn candidates(
-        &self,
-        qa: &Analyzed,
-        q: &Query,
-        opts: &SearchOptions,
-        k: usize,
-    ) -> Vec<(f32, u32)> {
-        let big = (self.names.len() / 64).max(400);
+    fn candidates(&self, qa: &Analyzed, filter: &Filter<'_>, k: usize) -> Vec<(f32, u32)> {
         let light = all_light(&qa.toks);
-        let mut lists: Vec<(usize, u32, f32, &Vec<u32>)> = Vec::new();
+        let mut lists: Vec<Src<'_>> = Vec::new();
         for (qi, t) in qa.toks.iter().enumerate().take(28) {
             if !light && matches!(t.class, Class::Legal | Class::Stop) {
                 continue;
@@ -391,10 +555,10 @@ impl Index {
                 }
             }
             if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, t.norm())) {
-                lists.push((v.len(), bit, t.weight * 0.9, v));
+                lists.push(Src::new(v, bit, t.weight * 0.9, false));
             }
             if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, t.norm())) {
-                lists.push((v.len(), bit, t.weight * 0.9, v));
+                lists.push(Src::new(v, bit, t.weight * 0.9, false));
             }
             if let Some(exps) = tables().initialisms.get(&t.key) {
                 for words in exps {
@@ -404,7 +568,7 @@ impl Index {
                             continue;
                         }
                         if let Some(v) = self.postings.get(&wk) {
-                            lists.push((v.len(), 1 << 30, t.weight * 0.9, v));
+                            lists.push(Src::new(v, 1 << 30, t.weight * 0.9, false));
                         }
                     }
                 }
@@ -417,7 +581,7 @@ impl Index {
                 }
                 done.push(key);
                 if let Some(v) = self.postings.get(&key) {
-                    lists.push((v.len(), bit, t.weight * sim, v));
+                    lists.push(Src::new(v, bit, t.weight * sim, key == t.key));
                 }
             }
         }
@@ -426,7 +590,7 @@ impl Index {
             if let Some(s) = initials(&refs, with_legal) {
                 let total: f32 = qa.toks.iter().map(|t| t.weight).sum();
                 if let Some(v) = self.postings.get(&key_of(&s)) {
-                    lists.push((v.len(), 1 << 31, total * 0.9, v));
+                    lists.push(Src::new(v, 1 << 31, total * 0.9, false));
                 }
             }
         }
@@ -436,7 +600,7 @@ impl Index {
                 .write(w[1].norm().as_bytes())
                 .finish();
             if let Some(v) = self.postings.get(&key) {
-                lists.push((v.len(), 1 << 29, (w[0].weight + w[1].weight) * 0.9, v));
+                lists.push(Src::new(v, 1 << 29, (w[0].weight + w[1].weight) * 0.9, false));
             }
         }
         if !qa.bigrams.is_empty() {
@@ -444,44 +608,132 @@ impl Index {
             let per = total / qa.bigrams.len() as f32;
             for b in &qa.bigrams {
                 if let Some(v) = self.aux.get(b) {
-                    lists.push((v.len(), 0, per * 0.8, v));
+                    lists.push(Src::new(v, 0, per * 0.8, false));
                 }
             }
         }
-        lists.sort_by_key(|l| l.0);
+        lists.sort_by_key(|l| l.v.len());
+        mark(1);
         let qtotal: f32 = qa.toks.iter().map(|t| t.weight).sum::<f32>().max(1e-3);
+        let (budget, upd, force, _, prune) = KNOBS.with(|k| *k);
+        let big = (self.names.len() / 64).max(400);
+        // Which lists may bring new candidates.
+        let mut admit = vec![false; lists.len()];
+        let (mut admitted, mut exact_n, mut exact_bits) = (0usize, 0usize, 0u32);
+        for (i, l) in lists.iter().enumerate() {
+            let ok = if budget == 0 {
+                i == 0 || l.v.len() <= big
+            } else {
+                i == 0
+                    || admitted + l.v.len() <= budget
+                    || (l.exact && exact_n < force && exact_bits & l.bit == 0)
+            };
+            if ok {
+                admit[i] = true;
+                admitted += l.v.len();
+                if l.exact {
+                    exact_n += 1;
+                    exact_bits |= l.bit;
+                }
+            }
+        }
         let mut scored: Vec<(f32, u32)> = Vec::new();
         SCRATCH.with(|cell| {
             let mut sc = cell.borrow_mut();
-            let Scratch { acc, touched } = &mut *sc;
+            let Scratch { acc, touched, seen } = &mut *sc;
             if acc.len() < self.names.len() {
-                acc.resize(self.names.len(), (0.0, 0, false));
+                acc.resize(self.names.len(), (0.0, 0));
+                seen.resize(self.names.len().div_ceil(64), 0);
             }
-            for (len, bit, w, v) in lists {
-                if len > big && !touched.is_empty() {
-                    continue;
-                }
-                for &nid in v.iter() {
-                    let e = &mut acc[nid as usize];
-                    if !e.2 {
-                        e.2 = true;
+            for (l, _) in lists.iter().zip(&admit).filter(|(_, a)| **a) {
+                let (bit, w) = (l.bit, l.w);
+                for &nid in l.v {
+                    let word = &mut seen[nid as usize >> 6];
+                    let mask = 1u64 << (nid & 63);
+                    if *word & mask == 0 {
+                        *word |= mask;
                         touched.push(nid);
                     }
+                    let e = &mut acc[nid as usize];
                     if bit == 0 || e.1 & bit == 0 {
                         e.0 += w;
                         e.1 |= bit;
                     }
                 }
             }
-            scored.reserve(touched.len());
-            for &nid in touched.iter() {
-                let (s, _, _) = std::mem::replace(&mut acc[nid as usize], (0.0, 0, false));
-                let n = &self.names[nid as usize];
-                if self.allowed(&self.records[n.record as usize], q, opts) {
-                    scored.push((s / (qtotal + 0.4 * n.total), nid));
+            mark(2);
+            if budget > 0 {
+                for (l, _) in lists.iter().zip(&admit).filter(|(l, a)| !**a && l.v.len() <= upd) {
+                    let (bit, w) = (l.bit, l.w);
+                    for &nid in l.v {
+                        if seen[nid as usize >> 6] >> (nid & 63) & 1 == 0 {
+                            continue;
+                        }
+                        let e = &mut acc[nid as usize];
+                        if bit == 0 || e.1 & bit == 0 {
+                            e.0 += w;
+                            e.1 |= bit;
+                        }
+                    }
                 }
             }
+            mark(3);
+            let mut cands: Vec<(f32, u32)> = Vec::with_capacity(touched.len());
+            let mut smax = 0f32;
+            for &nid in touched.iter() {
+                seen[nid as usize >> 6] = 0;
+                let (s, _) = std::mem::replace(&mut acc[nid as usize], (0.0, 0));
+                smax = smax.max(s);
+                cands.push((s, nid));
+            }
             touched.clear();
+            if prune == 0 || cands.len() <= k || !(smax > 0.0) || self.min_total < 0.0 {
+                scored.reserve(cands.len());
+                for &(s, nid) in &cands {
+                    let m = self.meta[nid as usize];
+                    if self.name_allowed(filter, nid, m.tag) {
+                        scored.push((s / (qtotal + 0.4 * m.total), nid));
+                    }
+                }
+            } else {
+                // Pre-scores only for the names whose summed weight can still
+                // place them among the best k: a name of weight s has a
+                // pre-score below s / qtotal. Names are taken in bands of s,
+                // highest first.
+                const BANDS: usize = 16;
+                let band = |s: f32| ((s / smax * BANDS as f32) as usize).min(BANDS - 1);
+                let mut start = [0usize; BANDS + 1];
+                for &(s, _) in &cands {
+                    start[band(s) + 1] += 1;
+                }
+                for b in 0..BANDS {
+                    start[b + 1] += start[b];
+                }
+                let mut pos = start;
+                let mut order = vec![(0f32, 0u32); cands.len()];
+                for &c in &cands {
+                    let b = band(c.0);
+                    order[pos[b]] = c;
+                    pos[b] += 1;
+                }
+                for b in (0..BANDS).rev() {
+                    for &(s, nid) in &order[start[b]..start[b + 1]] {
+                        let m = self.meta[nid as usize];
+                        if self.name_allowed(filter, nid, m.tag) {
+                            scored.push((s / (qtotal + 0.4 * m.total), nid));
+                        }
+                    }
+                    if b > 0 && scored.len() >= k {
+                        scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+                        let kth = scored[k - 1].0;
+                        // Every name left has s < smax * b / BANDS.
+                        if smax * (b as f32 + 1e-3) / BANDS as f32 / qtotal <= kth {
+                            break;
+                        }
+                    }
+                }
+            }
+            mark(4);
         });
         if scored.len() > k {
             scored.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
@@ -502,18 +754,22 @@ impl Index {
     /// then by identifiers, country and birth date.
     pub fn search(&self, q: &Query, opts: &SearchOptions) -> Vec<Hit> {
         let person = q.schema == Some(Schema::Person);
-        let k = (opts.limit * 3).max(32);
+        mark(9);
+        let k = (opts.limit * 3).max(KNOBS.with(|k| k.3).max(32));
         let qas: Vec<Analyzed> = q
             .names
             .iter()
             .map(|n| analyze(n, person, &self.weights))
             .collect();
+        let filter = self.filter(q, opts);
         let mut best: FastMap<u32, Best> = FastMap::default();
         for (qn, qa) in qas.iter().enumerate() {
             if qa.toks.is_empty() {
                 continue;
             }
-            let cands = self.candidates(qa, q, opts, k);
+            mark(0);
+            let cands = self.candidates(qa, &filter, k);
+            mark(5);
             let top = cands.first().map_or(0.0, |c| c.0);
             for (rank, &(pre, nid)) in cands.iter().enumerate() {
                 // Past the first few, candidates far behind the best
@@ -538,6 +794,7 @@ impl Index {
             }
         }
         // Identifiers decide when they agree.
+        mark(6);
         let mut id_hits: FastMap<u32, (String, String)> = FastMap::default();
         for (kind, value) in &q.identifiers {
             for r in self.lookup_identifier(kind, value) {
@@ -642,6 +899,8 @@ impl Index {
                 })
         });
         hits.truncate(opts.limit);
+        mark(7);
+        let out = 
         hits.into_iter()
             .map(|(score, rec, b, quals)| {
                 let r = &self.records[rec as usize];
@@ -677,6 +936,9 @@ impl Index {
                     matched_name,
                 }
             })
-            .collect()
+            .collect();
+        mark(8);
+        mark_flush();
+        out
     }
 }

@@ -727,6 +727,28 @@ fn prefix_run<T: Toks + ?Sized>(s: &[u8], long: &T, j: usize) -> Option<usize> {
     go(s, 0, long, j, 0, false).map(|e| e - j)
 }
 
+/// True if some Han word of three characters or more that the glossary
+/// renders in several English words has all its rendered words in `sure`.
+fn glossary_unit_agrees(t: &[&Tok], sure: &[bool]) -> bool {
+    let mut i = 0;
+    while i < t.len() {
+        if t[i].origin != Origin::Glossary || t[i].class == Class::Legal {
+            i += 1;
+            continue;
+        }
+        let surface = t[i].surface();
+        let mut j = i + 1;
+        while j < t.len() && t[j].origin == Origin::Glossary && t[j].surface() == surface {
+            j += 1;
+        }
+        if j - i >= 2 && surface.chars().count() >= 3 && sure[i..j].iter().all(|&s| s) {
+            return true;
+        }
+        i = j;
+    }
+    false
+}
+
 /// The unmatched tokens of one side of an alignment.
 #[derive(Debug, Default)]
 struct SideCost {
@@ -907,8 +929,14 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                 }
                 let long: &[&Tok] = if flip { q } else { c };
                 // A listed initialism of three letters or less stands for
-                // other bodies too ("ABC").
-                let table_sim = if t.norm().len() <= 3 { 0.65 } else { 0.95 };
+                // other bodies too ("ABC"), unless it renders a Chinese name
+                // (中国广核 CGN).
+                let rendered = t.origin == Origin::Glossary || long[j].origin == Origin::Glossary;
+                let table_sim = if t.norm().len() <= 3 && !rendered {
+                    0.65
+                } else {
+                    0.95
+                };
                 let run = table_initialism_run(t, long, j)
                     .map(|r| (r, table_sim, MatchKind::Initialism, false))
                     .or_else(|| {
@@ -1000,6 +1028,9 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     cands.sort_by(|x, y| y.gain.total_cmp(&x.gain).then(y.sim.total_cmp(&x.sim)));
     let mut used_q = [false; MAX_TOKS];
     let mut used_c = [false; MAX_TOKS];
+    // Tokens aligned with a similarity of 0.75 or more.
+    let mut sure_q = [false; MAX_TOKS];
+    let mut sure_c = [false; MAX_TOKS];
     let mut matched = 0.0f32;
     let mut paired = 0.0f32;
     let mut distinctive_match = false;
@@ -1020,6 +1051,10 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         }
         used_q[qi..qi + qn].iter_mut().for_each(|u| *u = true);
         used_c[cj..cj + cn].iter_mut().for_each(|u| *u = true);
+        if cd.sim >= 0.75 {
+            sure_q[qi..qi + qn].iter_mut().for_each(|u| *u = true);
+            sure_c[cj..cj + cn].iter_mut().for_each(|u| *u = true);
+        }
         let w = cd.w;
         matched += cd.sim * w;
         paired += w;
@@ -1033,12 +1068,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         if dq || dc {
             distinctive_pairs += 1;
             distinctive_best = distinctive_best.max(cd.sim);
-            // A Han word met through its English rendering is more than
-            // an ordinary word agreeing.
-            let rare = |t: &Tok| {
-                matches!(t.class, Class::Normal | Class::Digit)
-                    || matches!(t.origin, Origin::Glossary | Origin::Pinyin)
-            };
+            let rare = |t: &Tok| matches!(t.class, Class::Normal | Class::Digit);
             if (qi..qi + qn).any(|x| rare(q.tok(x))) || (cj..cj + cn).any(|x| rare(c.tok(x))) {
                 rare_anchor = true;
             }
@@ -1049,7 +1079,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         }
         // Generic words agreeing beside one distinctive word do not make a
         // second anchor ("CHINA LIFE INSURANCE" / "TRUST LIFE INSURANCE").
-        let word = |t: &Tok| t.class.distinctive() || t.class == Class::Place;
+        let word = |t: &Tok| t.class.distinctive();
         if cd.sim >= 0.75 && (qi..qi + qn).any(|x| word(q.tok(x))) {
             anchors += 1;
         } else if cd.sim >= 0.75 && (qi..qi + qn).any(|x| q.tok(x).class == Class::Business) {
@@ -1058,6 +1088,15 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         if explain {
             chosen.push(cd);
         }
+    }
+    // A Chinese name of a company or body that the glossary renders in
+    // several English words (中国移动 "China Mobile", 中国建筑 "China State
+    // Construction") is one distinctive unit, made of generic words: when
+    // all its words agree, the names agree on more than generic words.
+    let glossary_unit = glossary_unit_agrees(q, &sure_q) || glossary_unit_agrees(c, &sure_c);
+    if glossary_unit {
+        distinctive_match = true;
+        rare_anchor = true;
     }
     let lam = if person {
         PARAMS.cand_penalty_person
@@ -1124,7 +1163,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     // name part, unless that part is the whole of a long rare name.
     // Several generic words agreeing in order count as one more anchor
     // ("NUCLEAR SCIENCE AND TECHNOLOGY RESEARCH CENTER" / "... INSTITUTE").
-    let anchors = anchors + usize::from(generic_anchors >= 3);
+    let anchors = anchors + usize::from(generic_anchors >= 3) + usize::from(glossary_unit);
     if !person && sq.heavy && sc.heavy && anchors <= 1 {
         score = score.min(PARAMS.single_anchor_cap);
     }
