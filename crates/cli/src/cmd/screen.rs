@@ -60,11 +60,15 @@ pub struct EvalArgs {
     #[arg(long, default_value = "../shared/eval/dev_pairs.csv")]
     pub pairs: Vec<PathBuf>,
     /// Chinese↔English labelled pairs.
-    #[arg(long, default_value = "../shared/eval/dev_cjk_pairs.csv")]
-    pub cjk: Option<PathBuf>,
+    #[arg(long, default_values = ["../shared/eval/dev_cjk_pairs.csv", "eval/cjk_companies.csv"])]
+    pub cjk: Vec<PathBuf>,
     /// Retrieval queries (query_id,schema,name,expected_source,expected_ref).
     #[arg(long, default_value = "../shared/eval/dev_queries.csv")]
     pub queries: Option<PathBuf>,
+    /// Names of parties that are on no list (query_id,schema,name): each one
+    /// with a candidate at or above the threshold is a false alarm.
+    #[arg(long, default_value = "eval/unlisted_companies.csv")]
+    pub negatives: Option<PathBuf>,
     /// The decision threshold.
     #[arg(long, default_value_t = 0.7)]
     pub threshold: f64,
@@ -448,7 +452,7 @@ pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
     use embargo_match::eval as ev;
     let mut report = serde_json::Map::new();
     let mut files = a.pairs.clone();
-    files.extend(a.cjk.clone());
+    files.extend(a.cjk.iter().cloned());
     let table = ctx.format == Format::Table;
     for f in &files {
         let rows = score_pairs_file(f)?;
@@ -549,6 +553,61 @@ pub fn eval(ctx: &Ctx, a: EvalArgs) -> anyhow::Result<ExitCode> {
         report.insert(
             q.display().to_string(),
             serde_json::json!({"n": ranks.len(), "recall_at_1": r1, "recall_at_10": r10}),
+        );
+    }
+    if let Some(path) = &a.negatives {
+        let engine = ctx.engine()?;
+        let snap = engine.snapshot();
+        let mut rdr = csv::Reader::from_path(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let headers = rdr.headers()?.clone();
+        let col = |n: &str| headers.iter().position(|h| h == n);
+        let (Some(cs), Some(cn)) = (col("schema"), col("name")) else {
+            bail!("{}: the header must have schema and name", path.display());
+        };
+        let opts = ScreenOptions {
+            limit: 1,
+            threshold: a.threshold,
+            datasets: None,
+            exclude_ids: Vec::new(),
+        };
+        let (mut n, mut alarms) = (0usize, Vec::new());
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.with_context(|| format!("{}: line {}", path.display(), i + 2))?;
+            let name = rec.get(cn).unwrap_or("").to_string();
+            let query = Query {
+                schema: Schema::parse(rec.get(cs).unwrap_or("")),
+                names: vec![name.clone()],
+                countries: Vec::new(),
+                birth_dates: Vec::new(),
+                identifiers: Vec::new(),
+            };
+            n += 1;
+            if let Some(h) = snap.screen(&query, &opts).hits.first() {
+                alarms.push((name, h.entity_id.clone(), h.matched_name.clone(), h.score));
+            }
+        }
+        let rate = if n > 0 {
+            alarms.len() as f64 / n as f64
+        } else {
+            0.0
+        };
+        if table {
+            println!(
+                "{} ({n} parties on no list) against every bundled list",
+                path.display()
+            );
+            println!(
+                "  {} get a candidate at or above {:.2}: false-alarm rate {:.1} %",
+                alarms.len(),
+                a.threshold,
+                100.0 * rate
+            );
+        }
+        report.insert(
+            path.display().to_string(),
+            serde_json::json!({"n": n, "alarms": alarms.len(), "false_alarm_rate": rate,
+                "hits": alarms.iter().map(|(q, id, m, s)| serde_json::json!({"query": q, "entity_id": id, "matched_name": m, "score": s})).collect::<Vec<_>>()}),
         );
     }
     if !table {
