@@ -3,7 +3,9 @@
 //! The public-domain OFAC, BIS and trade.gov exports under `data/` and the
 //! project's curated DoD files are embedded at compile time, so a fresh
 //! installation works offline: on first use with an empty database the
-//! engine imports them, oldest first, as versions of their lists.
+//! engine imports them, oldest first, as versions of their lists; a store
+//! created by an earlier build receives the bundled publications that are
+//! newer than its own versions (see `Engine::with_store`).
 
 use chrono::NaiveDate;
 use embargo_model::RawFile;
@@ -106,7 +108,7 @@ pub fn imports() -> Vec<BundledImport> {
         BundledImport {
             kind: SourceKind::TradeCsl,
             published: date(2025, 6, 1),
-            note: "trade.gov CSL, a 12-row sample of June 2025",
+            note: "trade.gov CSL, a 13-row sample of June 2025",
             files: vec![file!("trade_gov_csl/consolidated_2025_sample.csv")],
         },
         BundledImport {

@@ -85,6 +85,8 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         if store.lists()?.is_empty() {
             import_bundled(store.as_mut())?;
+        } else {
+            refresh_bundled(store.as_mut())?;
         }
         let snap = Snapshot::build(store.as_ref(), &VersionSel::Latest, None)?;
         Ok(Engine {
@@ -311,6 +313,56 @@ fn import_bundled(store: &mut dyn Store) -> Result<(), EngineError> {
     for b in bundled::imports() {
         let datasets = embargo_sources::parse(b.kind, &b.files)?;
         for ds in datasets {
+            store.import(
+                &ds,
+                &b.files,
+                ImportMeta {
+                    published: Some(b.published),
+                    source: format!("bundled: {}", b.note),
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The lists one bundled import writes.
+fn bundled_lists(kind: SourceKind) -> Vec<&'static str> {
+    match kind {
+        SourceKind::Dod => vec![
+            embargo_sources::dod::LIST_1237,
+            embargo_sources::dod::LIST_1260H,
+        ],
+        other => vec![other.list_key()],
+    }
+}
+
+/// Brings a store up to the data bundled with this build: a bundled
+/// publication is imported when a list it feeds has no version yet, only
+/// older ones (by as-of date), or a bundled version of the same date with
+/// other content (a corrected curated file). Lists updated from the
+/// network since keep their newer versions; nothing is imported twice.
+fn refresh_bundled(store: &mut dyn Store) -> Result<(), EngineError> {
+    for b in bundled::imports() {
+        let mut sha = None;
+        let mut needed = false;
+        for list in bundled_lists(b.kind) {
+            needed |= match store.resolve(list, &VersionSel::Latest)? {
+                None => true,
+                Some(v) if v.as_of() < b.published => true,
+                Some(v) if v.as_of() == b.published && v.source.starts_with("bundled") => {
+                    let sha = sha.get_or_insert_with(|| {
+                        embargo_store::content_sha256(&embargo_store::file_digests(&b.files))
+                    });
+                    v.sha256 != *sha
+                }
+                Some(_) => false,
+            };
+        }
+        if !needed {
+            continue;
+        }
+        for ds in embargo_sources::parse(b.kind, &b.files)? {
             store.import(
                 &ds,
                 &b.files,

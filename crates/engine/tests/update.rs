@@ -167,3 +167,45 @@ fn no_network_fails_clearly() {
     assert!(msg.contains("cannot download"), "{msg}");
     assert_eq!(before, version_ids(&engine));
 }
+
+/// A server that announces a whole file and closes the connection half-way
+/// through it, as a dropped connection does.
+fn serve_interrupted() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            // Read the request head.
+            while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                line.clear();
+            }
+            let body = std::fs::read(data("ofac/sdn_2021-07/sdn.csv")).expect("fixture");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body[..body.len() / 2]);
+            let _ = stream.flush();
+            // Dropping the stream closes the connection mid-body.
+        }
+    });
+    format!("http://127.0.0.1:{port}/")
+}
+
+#[test]
+fn interrupted_transfer_changes_nothing_and_says_so() {
+    let engine = Engine::open_in_memory().expect("engine");
+    let before = version_ids(&engine);
+    let err = update(&engine, &config(&serve_interrupted())).expect_err("must fail");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("SDN.CSV") && msg.contains("interrupted"),
+        "{msg}"
+    );
+    assert_eq!(before, version_ids(&engine));
+}

@@ -53,14 +53,17 @@ impl LawBook {
                 return Err(LawError::DuplicateEntity(e.id.to_string()));
             }
         }
-        // Listings the programs declare themselves, unless a source already
-        // carries the same party under the same program.
+        // Listings the programs declare themselves, unless an imported list
+        // of the same key already carries the same party under the program
+        // (an entity of another list with a similar name is another party:
+        // `CNOOC Limited` is not its parent `… (CNOOC)`).
         let mut extra = Vec::new();
         for p in &programs {
             for s in &p.supplementary_listings {
                 let key = normalize_name(&s.name);
                 let carried = entities.iter().any(|e| {
-                    e.names.iter().any(|n| normalize_name(&n.value) == key)
+                    e.id.list() == s.list
+                        && e.names.iter().any(|n| normalize_name(&n.value) == key)
                         && e.designations
                             .iter()
                             .any(|d| p.governs(&d.list, &d.program))
@@ -108,7 +111,7 @@ impl LawBook {
                         let sym = norm_ticker(&id.value);
                         let mut v = vec![(IdKey::TickerAnyMarket, sym.clone())];
                         if let Some(m) = &id.market {
-                            v.push((IdKey::Ticker, format!("{sym} {}", m.trim().to_uppercase())));
+                            v.push((IdKey::Ticker, format!("{sym} {}", market_code(m))));
                         }
                         v
                     }
@@ -128,7 +131,7 @@ impl LawBook {
                 let key = normalize_name(&n.value);
                 // Abbreviations (`SMIC`, `CNOOC`) do not identify a party:
                 // `CNOOC Limited` is not `China National Offshore Oil Corp. (CNOOC)`.
-                if key.is_empty() || (n.kind != NameKind::Primary && is_abbreviation(&key)) {
+                if key.is_empty() || (n.kind != NameKind::Primary && is_abbreviation(&n.value)) {
                     continue;
                 }
                 let slot = self.by_name.entry(key).or_default();
@@ -203,7 +206,7 @@ impl LawBook {
     pub(crate) fn by_identifier(&self, key: IdKey, value: &str) -> Vec<&Entity> {
         let v = match key {
             IdKey::Ticker | IdKey::TickerAnyMarket => match value.split_once(' ') {
-                Some((s, m)) => format!("{} {}", norm_ticker(s), m.trim().to_uppercase()),
+                Some((s, m)) => format!("{} {}", norm_ticker(s), market_code(m)),
                 None => norm_ticker(value),
             },
             _ => norm_id(value),
@@ -248,8 +251,72 @@ pub(crate) fn norm_ticker(s: &str) -> String {
     }
 }
 
-fn is_abbreviation(key: &str) -> bool {
-    !key.contains(' ') && key.chars().count() <= 5
+/// Market codes that mean the same market, each with the code OFAC
+/// writes (OFAC's `CN` is mainland China, `CA` Canada): Bloomberg
+/// exchange and composite codes, Reuters/Yahoo suffixes and MIC codes.
+const MARKET_ALIASES: &[(&str, &[&str])] = &[
+    (
+        "CN",
+        &[
+            "CH", "C1", "C2", "CG", "CS", "SS", "SH", "SZ", "SHG", "SHE", "SHA", "SHZ", "XSHG",
+            "XSHE",
+        ],
+    ),
+    ("HK", &["HKG", "XHKG", "HKEX"]),
+    (
+        "US",
+        &[
+            "UN", "UW", "UQ", "UA", "UP", "UR", "UV", "PQ", "XNYS", "XNAS", "NYSE", "NASDAQ", "OTC",
+        ],
+    ),
+    (
+        "DE",
+        &[
+            "GR", "GY", "GF", "GS", "GM", "XETRA", "XETR", "XFRA", "FRA", "F",
+        ],
+    ),
+    ("SG", &["SP", "SGX", "XSES", "SI"]),
+    ("BR", &["BZ", "BS", "BVMF", "SA"]),
+    ("CA", &["CT", "CV", "XTSE", "TO"]),
+    ("RU", &["RM", "RX", "MCX", "MISX", "ME"]),
+    ("AR", &["AF", "XBUE", "BA"]),
+    ("GB", &["LN", "L", "XLON", "LSE"]),
+];
+
+/// A market code in the form OFAC writes it: upper case, synonyms mapped
+/// (`CH`, `SS`, `SZ` → `CN`; `UN`, `UW` → `US`; `HKG` → `HK`, …).
+pub fn market_code(m: &str) -> String {
+    let u = m.trim().to_ascii_uppercase();
+    MARKET_ALIASES
+        .iter()
+        .find(|(_, aliases)| aliases.contains(&u.as_str()))
+        .map(|(code, _)| code.to_string())
+        .unwrap_or(u)
+}
+
+/// True for a market code embargo knows (OFAC's, or one of its synonyms).
+pub(crate) fn is_market_code(m: &str) -> bool {
+    const OFAC: &[&str] = &["CN", "HK", "US", "DE", "SG", "BR", "CA", "RU", "AR", "GB"];
+    let u = m.trim().to_ascii_uppercase();
+    OFAC.contains(&u.as_str()) || MARKET_ALIASES.iter().any(|(_, a)| a.contains(&u.as_str()))
+}
+
+/// True for a name that is an abbreviation (`CNOOC`, `SMIC`, `AVIC`): one
+/// word of at most six letters or digits, or one word in capitals. Judged
+/// on the name as written: `CNOOC Limited` is a name, although it
+/// normalises to `cnooc`.
+pub(crate) fn is_abbreviation(name: &str) -> bool {
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    match words.as_slice() {
+        [w] => {
+            w.chars().filter(|c| c.is_alphanumeric()).count() <= 6
+                || w.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+        }
+        _ => false,
+    }
 }
 
 const LEGAL_FORMS: &[&str] = &[
@@ -293,9 +360,70 @@ pub fn normalize_name(name: &str) -> String {
         .join(" ")
 }
 
+/// A company name in a strict canonical form, for deciding that two list
+/// entries name the same party: lower case, punctuation removed, a trailing
+/// parenthetical abbreviation dropped, `co`/`corp`/`ltd`/`inc`/`&` spelt
+/// out, and trailing words that only state limited liability (`Limited`,
+/// `Inc.`, `PLC`, …) dropped. Unlike [`normalize_name`] it keeps `Company`,
+/// `Corporation` and `Group`: `China Shipbuilding Industry Company Limited`
+/// (the listed subsidiary) is not `China Shipbuilding Industry
+/// Corporation` (its parent).
+pub(crate) fn canonical_name(name: &str) -> String {
+    let mut s = name.trim();
+    if let Some(open) = s.ends_with(')').then(|| s.rfind('(')).flatten() {
+        if open > 0 {
+            s = s[..open].trim_end();
+        }
+    }
+    let lower = s.to_lowercase().replace('&', " and ");
+    let cleaned: String = lower
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = cleaned
+        .split_whitespace()
+        .map(|w| match w {
+            "co" => "company",
+            "corp" => "corporation",
+            "ltd" => "limited",
+            "inc" => "incorporated",
+            other => other,
+        })
+        .collect();
+    while words.len() > 1
+        && matches!(
+            words.last().copied(),
+            Some("limited" | "incorporated" | "plc" | "llc" | "sa" | "ag")
+        )
+    {
+        words.pop();
+    }
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_names_keep_company_and_corporation_apart() {
+        assert_eq!(
+            canonical_name("CHINA SPACESAT CO., LTD."),
+            canonical_name("China Spacesat Co.")
+        );
+        assert_eq!(
+            canonical_name("AVIATION INDUSTRY CORPORATION OF CHINA, LTD."),
+            canonical_name("Aviation Industry Corporation of China (AVIC)")
+        );
+        assert_ne!(
+            canonical_name("CHINA SHIPBUILDING INDUSTRY COMPANY LIMITED"),
+            canonical_name("China Shipbuilding Industry Corporation (CSIC)")
+        );
+        assert_eq!(
+            canonical_name("Huawei Investment & Holding Co., Ltd."),
+            "huawei investment and holding company"
+        );
+    }
 
     #[test]
     fn names_normalise_across_lists() {
@@ -321,6 +449,25 @@ mod tests {
     fn book_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<LawBook>();
+    }
+
+    #[test]
+    fn abbreviations_are_judged_as_written() {
+        assert!(is_abbreviation("CNOOC"));
+        assert!(is_abbreviation("SMIC"));
+        assert!(is_abbreviation("CLOUDWALK"));
+        assert!(!is_abbreviation("CNOOC Limited"));
+        assert!(!is_abbreviation("Dawning Information Industry Co."));
+    }
+
+    #[test]
+    fn market_codes_have_synonyms() {
+        assert_eq!(market_code("ch"), "CN");
+        assert_eq!(market_code("SZ"), "CN");
+        assert_eq!(market_code("UW"), "US");
+        assert_eq!(market_code("HK"), "HK");
+        assert_eq!(market_code("XX"), "XX");
+        assert!(is_market_code("ss") && !is_market_code("B"));
     }
 
     #[test]

@@ -36,6 +36,32 @@ fn late(b: &Boundary, mode: Mode) -> DateTime<Utc> {
     }
 }
 
+/// A point on which the answer depends and the law is unsettled.
+enum Unsettled {
+    /// A boundary whose readings give different instants.
+    Boundary(String, Boundary),
+    /// A question of reading, in words.
+    Reading(String),
+}
+
+/// Collects the unsettled points met while deciding.
+struct Notes<'a>(&'a mut Vec<Unsettled>);
+
+impl Notes<'_> {
+    /// A boundary the answer was compared with (kept when ambiguous).
+    fn boundary(&mut self, what: &str, b: &Boundary) {
+        if b.is_ambiguous() {
+            self.0
+                .push(Unsettled::Boundary(what.to_string(), b.clone()));
+        }
+    }
+
+    /// An unsettled question of reading that decided the answer.
+    fn reading(&mut self, text: String) {
+        self.0.push(Unsettled::Reading(text));
+    }
+}
+
 /// What is asked.
 pub(crate) struct Query {
     pub t: DateTime<Utc>,
@@ -282,7 +308,7 @@ pub(crate) fn evaluate(
         };
     };
 
-    let mut ambiguous: Vec<(String, Boundary)> = Vec::new();
+    let mut ambiguous: Vec<Unsettled> = Vec::new();
     let relisting = match p.kind {
         ProgramKind::InvestmentBan => {
             let evs = entity_events(book, entity, p, d, EventKind::Relisting);
@@ -354,21 +380,20 @@ pub(crate) fn evaluate(
     }
 }
 
-fn describe_readings(
-    ambiguous: &[(String, Boundary)],
-    t: DateTime<Utc>,
-    lenient_rule: &str,
-) -> String {
+fn describe_readings(ambiguous: &[Unsettled], t: DateTime<Utc>, lenient_rule: &str) -> String {
     let parts: Vec<String> = ambiguous
         .iter()
-        .filter(|(_, b)| b.straddles(t))
-        .map(|(what, b)| {
-            let readings: Vec<String> = b
-                .readings
-                .iter()
-                .map(|r| format!("{} [{}]", eastern(r.at), r.label))
-                .collect();
-            format!("{what} can be read as {}", readings.join(" or "))
+        .filter_map(|u| match u {
+            Unsettled::Boundary(what, b) if b.straddles(t) => {
+                let readings: Vec<String> = b
+                    .readings
+                    .iter()
+                    .map(|r| format!("{} [{}]", eastern(r.at), r.label))
+                    .collect();
+                Some(format!("{what} can be read as {}", readings.join(" or ")))
+            }
+            Unsettled::Boundary(..) => None,
+            Unsettled::Reading(text) => Some(text.clone()),
         })
         .collect();
     format!(
@@ -387,19 +412,32 @@ fn decide(
     q: &Query,
     clocks: Option<&Clocks>,
     mode: Mode,
-    ambiguous: &mut Vec<(String, Boundary)>,
+    ambiguous: &mut Vec<Unsettled>,
 ) -> Verdict {
     let t = q.t;
-    let mut note = |what: &str, b: &Boundary| {
-        if b.is_ambiguous() {
-            ambiguous.push((what.to_string(), b.clone()));
+    let mut note = Notes(ambiguous);
+
+    // Vacatur: the designation ends as if never made.
+    for ev in entity_events(book, entity, p, d, EventKind::Vacatur) {
+        let b = event_boundary(ev);
+        note.boundary(&format!("the vacatur of {}", ev.at.date), &b);
+        if t >= late(&b, mode) {
+            return Verdict::new(
+                Outcome::NotCovered,
+                format!(
+                    "designation vacated on {} ({}): treated as never made",
+                    ev.at.date, ev.title
+                ),
+                ev.source.clone(),
+            )
+            .with_events(vec![event_ref(ev)]);
         }
-    };
+    }
 
     // The regime as a whole.
     if let Some(end) = &p.ends {
         let b = end.boundary();
-        note("the end of the regime", &b);
+        note.boundary("the end of the regime", &b);
         if t >= late(&b, mode) {
             let events: Vec<EventRef> = book
                 .events_on(EventKind::Law, end.date)
@@ -420,27 +458,10 @@ fn decide(
         }
     }
 
-    // Vacatur: the designation ends as if never made.
-    for ev in entity_events(book, entity, p, d, EventKind::Vacatur) {
-        let b = event_boundary(ev);
-        note(&format!("the vacatur of {}", ev.at.date), &b);
-        if t >= late(&b, mode) {
-            return Verdict::new(
-                Outcome::NotCovered,
-                format!(
-                    "designation vacated on {} ({}): treated as never made",
-                    ev.at.date, ev.title
-                ),
-                ev.source.clone(),
-            )
-            .with_events(vec![event_ref(ev)]);
-        }
-    }
-
     // Removal.
     if let Some(end) = d.ended_on {
         let b = Boundary::at(end, None, &[]);
-        note(&format!("the removal on {end}"), &b);
+        note.boundary(&format!("the removal on {end}"), &b);
         if t >= late(&b, mode) {
             let mut events: Vec<EventRef> =
                 [EventKind::Removal, EventKind::Relisting, EventKind::Vacatur]
@@ -485,11 +506,11 @@ fn decide(
                 .iter()
                 .map(|s| {
                     let state = if crate::time::eastern_date(t) >= s.from {
-                        "in force"
+                        "in force since"
                     } else {
-                        "not yet in force"
+                        "not yet in force; from"
                     };
-                    format!("{} from {} ({state})", s.citation, s.from)
+                    format!("{} ({state} {})", s.citation, s.from)
                 })
                 .collect();
             Verdict::new(
@@ -550,7 +571,7 @@ fn investment(
     tie: &IssuerTie,
     q: &Query,
     mode: Mode,
-    note: &mut impl FnMut(&str, &Boundary),
+    note: &mut Notes<'_>,
 ) -> Verdict {
     let t = q.t;
     let relisting: Vec<EventRef> = c.relisting.iter().cloned().collect();
@@ -559,7 +580,7 @@ fn investment(
     // order (a vacatur or removal, handled above).
     for ev in entity_events(book, entity, p, d, EventKind::Injunction) {
         let b = event_boundary(ev);
-        note(&format!("the injunction of {}", ev.at.date), &b);
+        note.boundary(&format!("the injunction of {}", ev.at.date), &b);
         if t >= late(&b, mode) {
             let mut events = relisting.clone();
             events.push(event_ref(ev));
@@ -575,7 +596,7 @@ fn investment(
         }
     }
 
-    note("the effective time", &c.effective);
+    note.boundary("the effective time", &c.effective);
     if t < early(&c.effective, mode) {
         return Verdict::new(
             Outcome::Allowed,
@@ -606,8 +627,8 @@ fn investment(
         for l in &cm.licences {
             let issued = l.issued.boundary();
             let expires = l.expires.boundary();
-            note(&format!("the issue of {}", l.id), &issued);
-            note(&format!("the expiry of {}", l.id), &expires);
+            note.boundary(&format!("the issue of {}", l.id), &issued);
+            note.boundary(&format!("the expiry of {}", l.id), &expires);
             if late(&issued, mode) <= t && t < early(&expires, mode) {
                 let events = book
                     .events_on(EventKind::GeneralLicense, l.issued.date)
@@ -640,13 +661,22 @@ fn investment(
         );
     }
 
-    let held_note = match q.held_since {
-        Some(h) if h >= crate::time::eastern_date(c.effective.earliest()) => format!(
-            " Note: the position was acquired on {h}, after prohibitions began; check that the divestment carve-out covers it."
+    // When the position was acquired, if the user says: the divestment
+    // carve-out is read conservatively as covering securities held before
+    // prohibitions began (the day prohibitions begin counts as after).
+    let start_day = crate::time::eastern_date(c.effective.earliest());
+    let acquired_late = q.held_since.filter(|h| *h >= start_day);
+    let held_note = match (q.held_since, acquired_late) {
+        (Some(h), None) => format!(
+            " The position, held since {h}, predates the prohibitions: within the carve-out."
+        ),
+        (Some(h), Some(_)) => format!(
+            " Note: the position was acquired on {h}, after prohibitions began at {}.",
+            c.effective
         ),
         _ => String::new(),
     };
-    note("the close of the divestment window", &c.divestment);
+    note.boundary("the close of the divestment window", &c.divestment);
     let div_open = t < early(&c.divestment, mode);
     match q.side {
         Side::Hold => {
@@ -687,13 +717,34 @@ fn investment(
         Side::Sell => {
             if let Some(sf) = &inv.sale_prohibited_from {
                 let b = sf.boundary();
-                note("the start of the sale prohibition", &b);
+                note.boundary("the start of the sale prohibition", &b);
                 if t < early(&b, mode) {
                     return Verdict::new(
                         Outcome::Allowed,
                         format!("{prefix}sales were not prohibited before {}", sf.date),
                         inv.sale_citation.clone(),
                     );
+                }
+            }
+            if let (true, Some(h), Some(limit)) = (
+                div_open,
+                acquired_late,
+                inv.divestment_limited_to_prior_holdings.as_ref(),
+            ) {
+                note.reading(format!(
+                    "whether the divestment carve-out covers a position acquired on {h}, on or after the day prohibitions began ({}), is not settled",
+                    c.effective
+                ));
+                if mode == Mode::Conservative {
+                    return Verdict::new(
+                        Outcome::Prohibited,
+                        format!(
+                            "{prefix}the position was acquired on {h}, on or after the start of prohibitions at {}: the conservative reading limits the divestment carve-out (open before {}) to securities held before prohibitions began, so this sale is prohibited",
+                            c.effective, c.divestment
+                        ),
+                        format!("{}; {limit}", inv.divestment_citation),
+                    )
+                    .with_events(relisting);
                 }
             }
             if div_open {

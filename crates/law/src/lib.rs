@@ -31,7 +31,7 @@ mod security;
 pub mod time;
 mod trade;
 
-pub use book::{normalize_name, LawBook};
+pub use book::{market_code, normalize_name, LawBook};
 pub use portfolio::{
     parse_positions_csv, screen_portfolio, PortfolioReport, Position, PositionResult, Summary,
 };
@@ -43,10 +43,10 @@ pub use security::{
     FundHolding, Identification, Instrument, InstrumentKind, IssuerResolver, IssuerTie, NameLink,
     NoResolver, SecurityMaster, SecurityRef, TieBasis,
 };
-pub use time::{parse_instant, Boundary, ZoneReading};
+pub use time::{parse_instant, parse_instant_in, Boundary, ZoneReading};
 pub use trade::{
-    check_trade, check_trade_with, Alternative, EventRef, Finding, FindingDates, FundLine,
-    LookThrough, Outcome, ResolvedSecurity, Side, TradeCheck, TradeDecision,
+    check_trade, check_trade_with, parse_trades_csv, Alternative, EventRef, Finding, FindingDates,
+    FundLine, LookThrough, Outcome, ResolvedSecurity, Side, TradeCheck, TradeDecision, TradeRow,
 };
 
 use serde::{Deserialize, Serialize};

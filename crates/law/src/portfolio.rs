@@ -36,11 +36,12 @@ pub fn parse_positions_csv(file: &str, bytes: &[u8]) -> Result<Vec<Position>, La
     table.for_each(|row| {
         n += 1;
         let isin = row.isin("isin")?;
-        let ticker = row.get("ticker").map(|t| {
-            (
-                t.to_uppercase(),
-                row.get("market").map(|m| m.to_uppercase()),
-            )
+        // A ticker column may hold the market too (`941 HK`, `1810.HK`).
+        let ticker = row.get("ticker").map(|t| match row.get("market") {
+            Some(m) => (t.to_uppercase(), Some(crate::book::market_code(&m))),
+            None => SecurityRef::parse(&t)
+                .ticker
+                .unwrap_or_else(|| (t.to_uppercase(), None)),
         });
         let name = row.get("name");
         if isin.is_none() && ticker.is_none() && name.is_none() {

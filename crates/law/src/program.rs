@@ -141,6 +141,12 @@ pub struct InvestmentRules {
     pub sale_prohibited_from: Option<TimeSpec>,
     /// The basis of the sale prohibition.
     pub sale_citation: String,
+    /// When present, the divestment carve-out is read (conservatively) as
+    /// covering only securities held before prohibitions began, and this
+    /// states why; a sale of a position acquired later is then prohibited,
+    /// with the other reading stated beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divestment_limited_to_prior_holdings: Option<String>,
     /// Whether holding after the divestment deadline is prohibited.
     pub possession_prohibited: bool,
     /// The basis of the answer on possession.

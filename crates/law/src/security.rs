@@ -8,7 +8,7 @@ use std::str::FromStr;
 use embargo_model::{EntityId, NameKind};
 use serde::{Deserialize, Serialize};
 
-use crate::book::{normalize_name, IdKey, LawBook};
+use crate::book::{market_code, normalize_name, IdKey, LawBook};
 use crate::{LawError, Policy};
 
 /// What the user names: an ISIN, a ticker (with its market) and/or a name.
@@ -37,10 +37,7 @@ impl SecurityRef {
     /// A reference by ticker and market.
     pub fn ticker(symbol: &str, market: Option<&str>) -> Self {
         SecurityRef {
-            ticker: Some((
-                symbol.trim().to_uppercase(),
-                market.map(|m| m.trim().to_uppercase()),
-            )),
+            ticker: Some((symbol.trim().to_uppercase(), market.map(market_code))),
             ..Default::default()
         }
     }
@@ -61,6 +58,18 @@ impl SecurityRef {
         if embargo_model::ident::validate_isin(&s.to_uppercase()).is_ok() {
             return SecurityRef::isin(s);
         }
+        // `1810.HK`, `600519.SS`, `0941.HK`: a symbol with a market suffix.
+        if !s.contains(char::is_whitespace) {
+            if let Some((sym, mkt)) = s.rsplit_once('.') {
+                if !sym.is_empty()
+                    && sym.chars().all(|c| c.is_ascii_alphanumeric())
+                    && mkt.len() <= 3
+                    && crate::book::is_market_code(mkt)
+                {
+                    return SecurityRef::ticker(sym, Some(mkt));
+                }
+            }
+        }
         let words: Vec<&str> = s.split_whitespace().collect();
         let symbolish = |w: &str| {
             !w.is_empty()
@@ -71,8 +80,8 @@ impl SecurityRef {
         match words.as_slice() {
             [sym, mkt]
                 if symbolish(sym)
-                    && mkt.len() == 2
-                    && mkt.chars().all(|c| c.is_ascii_uppercase()) =>
+                    && ((mkt.len() == 2 && mkt.chars().all(|c| c.is_ascii_uppercase()))
+                        || crate::book::is_market_code(mkt)) =>
             {
                 SecurityRef::ticker(sym, Some(mkt))
             }
@@ -155,6 +164,28 @@ impl InstrumentKind {
         }
     }
 
+    /// Instruments that may name an underlying security: depositary
+    /// receipts (the shares they represent) and derivatives.
+    pub fn has_underlying(self) -> bool {
+        self.is_depositary_receipt() || self.is_derivative()
+    }
+
+    /// ADRs and GDRs.
+    pub fn is_depositary_receipt(self) -> bool {
+        matches!(self, InstrumentKind::Adr | InstrumentKind::Gdr)
+    }
+
+    /// Options, futures, swaps and structured notes.
+    pub fn is_derivative(self) -> bool {
+        matches!(
+            self,
+            InstrumentKind::Option
+                | InstrumentKind::Future
+                | InstrumentKind::Swap
+                | InstrumentKind::Note
+        )
+    }
+
     /// Funds and ETFs.
     pub fn is_fund(self) -> bool {
         matches!(self, InstrumentKind::Etf | InstrumentKind::Fund)
@@ -211,7 +242,8 @@ pub struct Instrument {
     /// Issuer Chinese USCC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_uscc: Option<String>,
-    /// The underlying's ISIN, for derivatives.
+    /// The underlying's ISIN: the shares a depositary receipt represents,
+    /// or a derivative's underlying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub underlying_isin: Option<String>,
 }
@@ -401,24 +433,19 @@ impl SecurityMaster {
                 embargo_model::ident::validate_uscc(u).map_err(|e| row.err("issuer_uscc", e))?;
             }
             let underlying_isin = row.isin("underlying_isin")?;
-            if underlying_isin.is_some()
-                && !matches!(
-                    kind,
-                    InstrumentKind::Option
-                        | InstrumentKind::Future
-                        | InstrumentKind::Swap
-                        | InstrumentKind::Note
-                )
-            {
+            if underlying_isin.is_some() && !kind.has_underlying() {
                 return Err(row.err(
                     "underlying_isin",
-                    "only options, futures, swaps and notes have an underlying",
+                    "only depositary receipts (adr, gdr), options, futures, swaps and notes have an underlying",
                 ));
+            }
+            if underlying_isin.is_some() && underlying_isin == isin {
+                return Err(row.err("underlying_isin", "an instrument cannot be its own underlying"));
             }
             rows.push(Instrument {
                 isin,
                 ticker: row.get("ticker").map(|t| t.to_uppercase()),
-                market: row.get("market").map(|m| m.to_uppercase()),
+                market: row.get("market").map(|m| market_code(&m)),
                 name: row.get("name"),
                 kind,
                 issuer_name: row.get("issuer_name"),
@@ -503,11 +530,7 @@ impl SecurityMaster {
     /// Instruments with this ticker (on `market`, or on any market).
     pub fn by_ticker(&self, symbol: &str, market: Option<&str>) -> Vec<&Instrument> {
         let key = match market {
-            Some(m) => format!(
-                "{} {}",
-                crate::book::norm_ticker(symbol),
-                m.trim().to_uppercase()
-            ),
+            Some(m) => format!("{} {}", crate::book::norm_ticker(symbol), market_code(m)),
             None => crate::book::norm_ticker(symbol),
         };
         self.by_ticker
@@ -563,7 +586,7 @@ fn ticker_keys(symbol: &str, market: Option<&str>) -> Vec<String> {
     let sym = crate::book::norm_ticker(symbol);
     let mut v = vec![sym.clone()];
     if let Some(m) = market {
-        v.push(format!("{sym} {}", m.trim().to_uppercase()));
+        v.push(format!("{sym} {}", market_code(m)));
     }
     v
 }
@@ -827,6 +850,9 @@ pub(crate) fn identify(
 
     // The same party on other lists (lists without identifiers, such as the
     // DoD lists), through the names of the entities tied by identifier.
+    // Only names equal after normalisation count, and never abbreviations:
+    // `CNOOC Limited` is not `China National Offshore Oil Corporation
+    // (CNOOC)`, and `SMIC` does not make `SMIC Holdings` the same party.
     let first: Vec<IssuerTie> = ties
         .iter()
         .filter(|t| matches!(t.basis, TieBasis::Identifier { .. }))
@@ -842,28 +868,36 @@ pub(crate) fn identify(
                 NameKind::Primary | NameKind::Alias | NameKind::Issuer
             )
         }) {
-            for (other, basis) in name_links(book, resolver, &n.value, policy) {
+            if crate::book::is_abbreviation(&n.value) {
+                continue;
+            }
+            let canonical = crate::book::canonical_name(&n.value);
+            for other in book.by_exact_name(&n.value) {
                 // One list names one party once: another entry of the same
                 // list is another party (a parent, a subsidiary), never the
                 // same one.
-                if other.id == e.id || other.id.list() == e.id.list() || basis.is_close_match() {
+                if other.id == e.id || other.id.list() == e.id.list() {
                     continue;
                 }
-                let explanation = match &basis {
-                    TieBasis::Name { explanation, .. } => explanation.clone(),
-                    _ => String::new(),
-                };
-                let matched = match &basis {
-                    TieBasis::Name { matched_name, .. } => matched_name.clone(),
-                    _ => n.value.clone(),
+                let Some(matched) = other
+                    .names
+                    .iter()
+                    .filter(|m| m.kind != NameKind::WeakAlias)
+                    .find(|m| crate::book::canonical_name(&m.value) == canonical)
+                    .map(|m| m.value.clone())
+                else {
+                    continue;
                 };
                 push(
                     &mut ties,
                     other,
                     TieBasis::SameParty {
                         via: e.id.clone(),
-                        matched_name: matched,
-                        explanation,
+                        matched_name: matched.clone(),
+                        explanation: format!(
+                            "'{}' of {} and '{matched}' are the same name (case, punctuation and spelling of legal forms aside)",
+                            n.value, e.id
+                        ),
                     },
                 );
             }
@@ -913,6 +947,11 @@ fn rank(b: &TieBasis) -> u8 {
 
 /// Name links from the book's exact index and the resolver, classified by
 /// the policy's thresholds.
+///
+/// A resolver match made only through another entity's abbreviation
+/// (`CNOOC` as an alias of China National Offshore Oil Corporation) is a
+/// close match, not an identification, when the query is a full name
+/// (`CNOOC Ltd`) rather than the bare abbreviation.
 fn name_links<'b>(
     book: &'b LawBook,
     resolver: &dyn IssuerResolver,
@@ -938,6 +977,7 @@ fn name_links<'b>(
             },
         ));
     }
+    let bare_query = name.split_whitespace().count() == 1;
     for link in resolver.resolve_name(name) {
         if link.score < policy.close_match_threshold {
             continue;
@@ -949,14 +989,25 @@ fn name_links<'b>(
             continue;
         }
         let exact = normalize_name(&link.matched_name) == normalize_name(name);
+        let via_abbreviation = !bare_query
+            && crate::book::is_abbreviation(&link.matched_name)
+            && e.caption() != link.matched_name;
+        let mut explanation = link.explanation.clone();
+        if via_abbreviation {
+            explanation.push_str(&format!(
+                "; matched only through the abbreviation '{}' of '{}'",
+                link.matched_name,
+                e.caption()
+            ));
+        }
         out.push((
             e,
             TieBasis::Name {
                 query: name.to_string(),
                 matched_name: link.matched_name.clone(),
                 score: link.score,
-                explanation: link.explanation.clone(),
-                close_match: !exact && link.score < policy.identity_threshold,
+                explanation,
+                close_match: via_abbreviation || (!exact && link.score < policy.identity_threshold),
             },
         ));
     }
@@ -986,6 +1037,28 @@ mod tests {
         assert_eq!(bare.name.as_deref(), Some("LKCO"));
         // A bad check digit is not an ISIN.
         assert!(SecurityRef::parse("US16941M1098").isin.is_none());
+        // Market synonyms and suffixes.
+        assert_eq!(
+            SecurityRef::parse("002415 CH"),
+            SecurityRef::ticker("002415", Some("CN"))
+        );
+        assert_eq!(
+            SecurityRef::parse("1810.HK"),
+            SecurityRef::ticker("1810", Some("HK"))
+        );
+        assert_eq!(
+            SecurityRef::parse("600118.SS"),
+            SecurityRef::ticker("600118", Some("CN"))
+        );
+        assert_eq!(
+            SecurityRef::parse("CHL UN"),
+            SecurityRef::ticker("CHL", Some("US"))
+        );
+        // Not a market suffix: a name or a bare symbol.
+        assert!(SecurityRef::parse("BRK.B")
+            .ticker
+            .as_ref()
+            .is_some_and(|(_, m)| m.is_none()));
     }
 
     #[test]

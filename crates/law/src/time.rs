@@ -284,46 +284,150 @@ pub fn local_instant(local: NaiveDateTime, zone: &str) -> Result<DateTime<FixedO
     Ok(t.with_timezone(&t.offset().fix()))
 }
 
+/// Parses a trade instant; an input without a zone is New York time. See
+/// [`parse_instant_in`].
+pub fn parse_instant(input: &str) -> Result<DateTime<FixedOffset>, LawError> {
+    parse_instant_in(input, None)
+}
+
 /// Parses a trade instant:
 /// - RFC 3339 (`2021-03-16T10:00:00+08:00`, `…Z`);
-/// - a local date-time followed by a zone (`2021-03-16 10:00 Asia/Shanghai`,
-///   `2021-08-02T00:00:30 EDT`);
-/// - a local date-time without zone, read as New York time;
-/// - a date alone, read as 23:59:59 New York time (the last second of the
-///   trade date, so that every prohibition starting that day applies).
-pub fn parse_instant(input: &str) -> Result<DateTime<FixedOffset>, LawError> {
+/// - a date and a time (`T` or a space between them, seconds optional)
+///   followed by a UTC offset (`+08:00`, `+0800`, `+08`, `Z`, `UTC`,
+///   `UTC+8`, written with or without a space) or a zone name (an IANA name
+///   such as `Asia/Shanghai`, or `EST`, `EDT`, `ET`);
+/// - a date and a time without zone, read in `default_zone` (an IANA name;
+///   New York when `None`);
+/// - a date alone, optionally with a zone: the last second of that day
+///   (23:59:59), so that every prohibition starting on the trade date
+///   applies.
+///
+/// An input that carries its own zone and a `default_zone` together are
+/// accepted only when they agree on the instant's offset; otherwise the
+/// input is ambiguous and an error says so.
+pub fn parse_instant_in(
+    input: &str,
+    default_zone: Option<&str>,
+) -> Result<DateTime<FixedOffset>, LawError> {
     let s = input.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t);
-    }
     let err = |reason: &str| LawError::Time {
         input: input.to_string(),
         reason: reason.to_string(),
     };
-    let (datetime, zone) = match s.rsplit_once(' ') {
-        Some((dt, z)) if z.chars().any(|c| c.is_ascii_alphabetic()) => (dt.trim(), Some(z)),
-        _ => (s, None),
-    };
-    let local = parse_local(datetime).ok_or_else(|| {
-        err("expected RFC 3339, 'YYYY-MM-DD HH:MM[:SS] [Zone/Name]' or 'YYYY-MM-DD'")
+    let (local, zone) = split_instant(s).ok_or_else(|| {
+        err("expected 'YYYY-MM-DD[ HH:MM[:SS]][ zone]' (zone: +08:00, Z, UTC, or an IANA name such as Asia/Hong_Kong), RFC 3339, or 'YYYY-MM-DD'")
     })?;
-    local_instant(local, zone.unwrap_or("America/New_York"))
-}
-
-fn parse_local(s: &str) -> Option<NaiveDateTime> {
-    let s = s.trim();
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(t);
+    let own = match zone {
+        None => None,
+        Some(z) => Some(zoned(local, z).map_err(|reason| err(&reason))?),
+    };
+    match (own, default_zone) {
+        (Some(t), None) => Ok(t),
+        (None, d) => local_instant(local, d.unwrap_or("America/New_York")),
+        (Some(t), Some(d)) => {
+            let other = local_instant(local, d)?;
+            if other == t && other.offset() == t.offset() {
+                Ok(t)
+            } else {
+                Err(err(&format!(
+                    "the instant carries its own zone ({}) and a different zone ({d}) was given as well; give one of them",
+                    zone.unwrap_or_default()
+                )))
+            }
         }
     }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    d.and_hms_opt(23, 59, 59)
+}
+
+/// Splits an instant into its local date-time and its zone text, if any.
+fn split_instant(s: &str) -> Option<(NaiveDateTime, Option<&str>)> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        // Keep the offset text for the zone.
+        let cut = s.len() - offset_suffix_len(s)?;
+        return Some((t.naive_local(), Some(&s[cut..])));
+    }
+    let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
+    let rest = &s[10..];
+    if rest.trim().is_empty() {
+        return Some((date.and_hms_opt(23, 59, 59)?, None));
+    }
+    let rest = rest
+        .strip_prefix(['T', 't', ' '])
+        .unwrap_or(rest)
+        .trim_start();
+    let time_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
+        .unwrap_or(rest.len());
+    let (time_s, zone) = rest.split_at(time_len);
+    let zone = zone.trim();
+    let zone = (!zone.is_empty()).then_some(zone);
+    if time_s.is_empty() {
+        // A date with a zone and no time of day.
+        return Some((date.and_hms_opt(23, 59, 59)?, zone));
+    }
+    let time = ["%H:%M:%S%.f", "%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(time_s, f).ok())?;
+    Some((date.and_time(time), zone))
+}
+
+/// The length of a trailing RFC 3339 offset (`Z`, `+08:00`).
+fn offset_suffix_len(s: &str) -> Option<usize> {
+    if s.ends_with(['Z', 'z']) {
+        return Some(1);
+    }
+    let i = s.rfind(['+', '-'])?;
+    Some(s.len() - i)
+}
+
+/// A fixed UTC offset written `+08:00`, `+0800`, `+08`, `-5`, optionally
+/// after `UTC` or `GMT`; `Z`, `UTC` and `GMT` alone are UTC.
+fn parse_offset(z: &str) -> Option<FixedOffset> {
+    let t = z.trim();
+    let t = t
+        .strip_prefix("UTC")
+        .or_else(|| t.strip_prefix("GMT"))
+        .unwrap_or(t)
+        .trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("z") {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, digits) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let (h, m) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if digits.len() == 4 => digits.split_at(2),
+        None => (digits, "0"),
+    };
+    if h.is_empty() || h.len() > 2 || m.len() > 2 {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// The instant of a local date-time in a zone given as an offset or a name.
+fn zoned(local: NaiveDateTime, zone: &str) -> Result<DateTime<FixedOffset>, String> {
+    if let Some(off) = parse_offset(zone) {
+        return match off.from_local_datetime(&local) {
+            LocalResult::Single(t) => Ok(t),
+            _ => Err(format!("invalid local time for offset {zone}")),
+        };
+    }
+    if zone.starts_with(['+', '-']) || zone.starts_with("UTC") || zone.starts_with("GMT") {
+        return Err(format!(
+            "invalid UTC offset '{zone}' (expected e.g. +08:00)"
+        ));
+    }
+    local_instant(local, zone).map_err(|e| match e {
+        LawError::Time { reason, .. } => reason,
+        other => other.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -411,6 +515,48 @@ mod tests {
         assert_eq!(eastern(e.with_timezone(&Utc)), "2022-02-08 00:00:30 EST");
         assert!(parse_instant("yesterday").is_err());
         assert!(parse_instant("2021-03-16 10:00 Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn explicit_offsets_in_every_spelling() {
+        let e = |s: &str| eastern(parse_instant(s).unwrap().with_timezone(&Utc));
+        for s in [
+            "2021-08-02T12:00:30+08:00",
+            "2021-08-02T12:00:30+0800",
+            "2021-08-02 12:00:30 +08:00",
+            "2021-08-02 12:00:30 UTC+8",
+            "2021-08-02T04:00:30Z",
+            "2021-08-02 04:00:30 UTC",
+            "2021-08-02T04:00:30.000Z",
+            "2021-08-02 12:00:30 Asia/Hong_Kong",
+        ] {
+            assert_eq!(e(s), "2021-08-02 00:00:30 EDT", "{s}");
+        }
+        assert_eq!(e("2021-08-02T12:01+08:00"), "2021-08-02 00:01:00 EDT");
+        assert_eq!(e("2021-08-02T04:01Z"), "2021-08-02 00:01:00 EDT");
+        assert_eq!(e("2021-01-11 09:30 -05:00"), "2021-01-11 09:30:00 EST");
+        assert_eq!(e("2021-03-16 Asia/Shanghai"), "2021-03-16 11:59:59 EDT");
+        assert!(parse_instant("2021-08-02 12:00 +25:00").is_err());
+        assert!(parse_instant("2021-08-02 12:00 +8:xx").is_err());
+        assert!(parse_instant("2021-08-02 25:00").is_err());
+    }
+
+    #[test]
+    fn a_default_zone_applies_to_inputs_without_one() {
+        let e = |s: &str, z: &str| {
+            parse_instant_in(s, Some(z))
+                .map(|t| eastern(t.with_timezone(&Utc)))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            e("2021-03-16T10:00", "Asia/Hong_Kong").unwrap(),
+            "2021-03-15 22:00:00 EDT"
+        );
+        // The same zone twice is fine; two different zones are refused.
+        assert!(e("2021-03-16 10:00 +08:00", "Asia/Hong_Kong").is_ok());
+        let err = e("2021-03-16 10:00 +09:00", "Asia/Hong_Kong").unwrap_err();
+        assert!(err.contains("give one of them"), "{err}");
+        assert!(e("2021-03-16 10:00", "Mars/Olympus").is_err());
     }
 
     #[test]

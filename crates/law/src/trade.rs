@@ -128,6 +128,78 @@ impl TradeCheck {
     }
 }
 
+/// One trade of a batch file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TradeRow {
+    /// The row's id (`id` column, else the line number).
+    pub id: String,
+    /// The trade.
+    pub check: TradeCheck,
+}
+
+/// Reads a CSV of trades: columns `security` (an ISIN, `TICKER MARKET` or
+/// a name; or `isin`, `ticker`, `market`, `name` columns instead), `side`
+/// (buy, sell, hold), `at` (see [`crate::parse_instant_in`]), and
+/// optionally `id`, `tz` (the zone of an `at` without one; else
+/// `default_tz`, else New York) and `held_since` (YYYY-MM-DD). Other
+/// columns are ignored. Errors name the file, the line and the field.
+pub fn parse_trades_csv(
+    file: &str,
+    bytes: &[u8],
+    default_tz: Option<&str>,
+) -> Result<Vec<TradeRow>, crate::LawError> {
+    let mut table = crate::security::CsvTable::open(file, bytes, &["side", "at"])?;
+    let mut out = Vec::new();
+    let mut n = 0usize;
+    table.for_each(|row| {
+        n += 1;
+        let security = match row.get("security") {
+            Some(s) => SecurityRef::parse(&s),
+            None => {
+                let ticker = row.get("ticker").map(|t| match row.get("market") {
+                    Some(m) => (t.to_uppercase(), Some(crate::book::market_code(&m))),
+                    None => (t.to_uppercase(), None),
+                });
+                SecurityRef {
+                    isin: row.isin("isin")?,
+                    ticker,
+                    name: row.get("name"),
+                }
+            }
+        };
+        if security.is_empty() {
+            return Err(row.err(
+                "security",
+                "a trade needs a security (or isin, ticker or name columns)",
+            ));
+        }
+        let side: Side = row
+            .get("side")
+            .ok_or_else(|| row.err("side", "missing"))?
+            .parse()
+            .map_err(|e: String| row.err("side", e))?;
+        let at_text = row.get("at").ok_or_else(|| row.err("at", "missing"))?;
+        let tz = row.get("tz");
+        let at = crate::time::parse_instant_in(&at_text, tz.as_deref().or(default_tz))
+            .map_err(|e| row.err(if tz.is_some() { "tz" } else { "at" }, e.to_string()))?;
+        let held_since =
+            match row.get("held_since") {
+                None => None,
+                Some(h) => Some(NaiveDate::parse_from_str(&h, "%Y-%m-%d").map_err(|_| {
+                    row.err("held_since", format!("expected YYYY-MM-DD, got '{h}'"))
+                })?),
+            };
+        let mut check = TradeCheck::new(security, side, at);
+        check.held_since = held_since;
+        out.push(TradeRow {
+            id: row.get("id").unwrap_or_else(|| n.to_string()),
+            check,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// The other reading of an unsettled point of law and what it would give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alternative {
@@ -387,14 +459,27 @@ fn check_at(
                     policy,
                     depth + 1,
                 );
+                let receipt = inst.kind.is_depositary_receipt();
                 for mut f in u.findings {
-                    let reach = book.program(&f.program).map(|p| p.reach.derivatives);
+                    // A depositary receipt is a security of the issuer of
+                    // the shares it represents; a derivative reaches its
+                    // underlying only where the program says so.
+                    let reach = if receipt {
+                        Some(true)
+                    } else {
+                        book.program(&f.program).map(|p| p.reach.derivatives)
+                    };
                     f.via = Some(format!(
                         "{} on {under}{}",
                         inst.kind.as_str(),
                         f.via.as_ref().map(|v| format!(", {v}")).unwrap_or_default()
                     ));
-                    if reach == Some(false) && f.outcome > Outcome::NotCovered {
+                    if receipt {
+                        f.rule = format!(
+                            "depositary receipt representing a covered security: {}",
+                            f.rule
+                        );
+                    } else if reach == Some(false) && f.outcome > Outcome::NotCovered {
                         f.rule = format!(
                             "{} does not reach derivatives; underlying: {}",
                             f.program, f.rule
@@ -559,5 +644,58 @@ fn check_at(
         findings,
         notes,
         alternative,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trades_csv() {
+        let csv = "id,security,side,at,tz,held_since\n\
+                   t1,1810 HK,buy,2021-03-16 10:00,Asia/Hong_Kong,\n\
+                   ,US16941M1099,sell,2022-06-03T00:00:59-04:00,,2020-01-02\n";
+        let rows = parse_trades_csv("trades.csv", csv.as_bytes(), None).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].id, "t1");
+        assert_eq!(
+            rows[0].check.security,
+            SecurityRef::ticker("1810", Some("HK"))
+        );
+        assert_eq!(
+            crate::time::eastern(rows[0].check.at.with_timezone(&Utc)),
+            "2021-03-15 22:00:00 EDT"
+        );
+        assert_eq!(rows[1].id, "2");
+        assert_eq!(rows[1].check.side, Side::Sell);
+        assert_eq!(
+            rows[1].check.held_since,
+            NaiveDate::from_ymd_opt(2020, 1, 2)
+        );
+        let cols =
+            "isin,ticker,market,side,at\nUS16941M1099,,,buy,2021-08-02\n,941,hk,hold,2021-08-02\n";
+        let rows = parse_trades_csv("t.csv", cols.as_bytes(), Some("Asia/Hong_Kong")).unwrap();
+        assert_eq!(
+            rows[1].check.security,
+            SecurityRef::ticker("941", Some("HK"))
+        );
+    }
+
+    #[test]
+    fn trades_csv_errors_name_line_and_field() {
+        let e = |csv: &str| {
+            parse_trades_csv("t.csv", csv.as_bytes(), None)
+                .unwrap_err()
+                .to_string()
+        };
+        let m = e("security,side,at\nX,buy,2021-01-01\nX,borrow,2021-01-01\n");
+        assert!(m.contains("line 3") && m.contains("'side'"), "{m}");
+        let m = e("security,side,at\nX,buy,16/03/2021\n");
+        assert!(m.contains("line 2") && m.contains("'at'"), "{m}");
+        let m = e("security,side,at,tz\nX,buy,2021-03-16 10:00,Mars/Base\n");
+        assert!(m.contains("'tz'"), "{m}");
+        let m = e("security,at\nX,2021-03-16\n");
+        assert!(m.contains("side") && m.contains("missing column"), "{m}");
     }
 }

@@ -423,7 +423,7 @@ const SCENARIOS: &[Scenario] = &[
       "Injunction suspends effect until further order"),
     s("xiaomi after the vacatur", "1810 HK", Buy, "2021-05-26 10:00", NotCovered, None, "E2021-05-25-xiaomi-vacatur",
       "D.D.C. vacatur 2021-05-25 (FAQ 896): designation as if never made"),
-    s("xiaomi in the gap", "1810 HK", Buy, "2021-07-01 10:00", NotCovered, None, "regime ended",
+    s("xiaomi in the gap", "1810 HK", Buy, "2021-07-01 10:00", NotCovered, None, "vacated",
       "EO 14032 revoked the CCMC regime; Xiaomi never on NS-CMIC"),
     // Luokung: misspelled 'Luokong' listing 2021-01-14, corrected re-listing 2021-03-09, injunction 2021-05-05.
     s("luokung under the misspelled listing", "LKCO US", Buy, "2021-03-01 10:00", Allowed, None, "2021-03-15",

@@ -8,9 +8,11 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use embargo_law::report::{self, ReportContext};
 use embargo_law::{
-    parse_instant, parse_positions_csv, Outcome, Policy, SecurityMaster, SecurityRef, Side,
-    TradeCheck, TradeDecision,
+    parse_instant_in, parse_positions_csv, parse_trades_csv, Outcome, Policy, SecurityMaster,
+    SecurityRef, Side, TradeCheck, TradeDecision,
 };
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Ctx, EXIT_HITS};
 use crate::output::{print_json, Format, Table};
@@ -70,24 +72,32 @@ impl SecurityOptions {
 
 #[derive(Debug, Args)]
 pub struct CheckTradeArgs {
-    /// The security: an ISIN (US16941M1099), a ticker with its market ("1810 HK") or an issuer name.
-    #[arg(long)]
-    pub security: String,
-    #[arg(long, value_enum)]
-    pub side: SideArg,
-    /// The trade instant: "2021-03-16T10:00", "2021-03-16 10:00 Asia/Shanghai", RFC 3339, or a date
-    /// (read as 23:59:59 New York time, the last second of that trade date).
-    #[arg(long)]
-    pub at: String,
-    /// The time zone of --at when it has none (IANA name, e.g. Asia/Hong_Kong); default America/New_York.
+    /// The security: an ISIN (US16941M1099), a ticker with its market ("1810 HK", "1810.HK",
+    /// "002415 CH") or an issuer name.
+    #[arg(long, required_unless_present = "input")]
+    pub security: Option<String>,
+    #[arg(long, value_enum, required_unless_present = "input")]
+    pub side: Option<SideArg>,
+    /// The trade instant: "2021-03-16T10:00", "2021-03-16 10:00 Asia/Shanghai",
+    /// "2021-08-02T04:01Z", "2021-08-02 12:01 +08:00", or a date (read as 23:59:59, the last
+    /// second of that trade date). Without a zone: New York time, or --tz.
+    #[arg(long, required_unless_present = "input")]
+    pub at: Option<String>,
+    /// The time zone of --at (or of the batch's instants) when it carries none: an IANA name such
+    /// as Asia/Hong_Kong.
     #[arg(long)]
     pub tz: Option<String>,
-    /// When the position was acquired (YYYY-MM-DD).
+    /// When the position was acquired (YYYY-MM-DD); decides whether a sale falls under the
+    /// divestment carve-out.
     #[arg(long)]
     pub held_since: Option<String>,
     /// The trader is not a US person.
     #[arg(long)]
     pub non_us_person: bool,
+    /// A CSV file of trades to check in one run: columns security (or isin, ticker, market,
+    /// name), side, at, and optionally id, tz, held_since.
+    #[arg(long, conflicts_with_all = ["security", "side", "at", "held_since"])]
+    pub input: Option<PathBuf>,
     #[command(flatten)]
     pub sec: SecurityOptions,
 }
@@ -114,11 +124,7 @@ pub fn instant(
     at: &str,
     tz: Option<&str>,
 ) -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
-    let text = match tz {
-        Some(z) => format!("{} {z}", at.trim().replace('T', " ")),
-        None => at.to_string(),
-    };
-    Ok(parse_instant(&text)?)
+    Ok(parse_instant_in(at, tz)?)
 }
 
 /// The security as the user gave it.
@@ -139,9 +145,16 @@ fn security_label(s: &SecurityRef) -> String {
     parts.join(" / ")
 }
 
-fn print_decision(d: &TradeDecision) {
+fn print_decision(d: &TradeDecision, check: &TradeCheck) {
     println!("outcome:  {}", d.outcome);
+    println!("side:     {}", d.side.as_str());
     println!("instant:  {} (US Eastern: {})", d.at_input, d.at_eastern);
+    if let Some(h) = check.held_since {
+        println!("held since: {h}");
+    }
+    if !check.us_person {
+        println!("trader:   not a US person");
+    }
     for t in &d.security.ties {
         println!(
             "issuer:   {} [{}] — {}",
@@ -196,15 +209,25 @@ fn print_decision(d: &TradeDecision) {
     }
 }
 
+fn restricted(o: Outcome) -> bool {
+    matches!(o, Outcome::Prohibited | Outcome::Blocked)
+}
+
 pub fn check_trade(ctx: &Ctx, a: CheckTradeArgs) -> anyhow::Result<ExitCode> {
-    let at = instant(&a.at, a.tz.as_deref())?;
+    if let Some(input) = a.input.clone() {
+        return check_trades(ctx, a, &input);
+    }
+    let (Some(security), Some(side), Some(at)) = (&a.security, a.side, &a.at) else {
+        bail!("--security, --side and --at are required (or --input with a CSV of trades)");
+    };
+    let at = instant(at, a.tz.as_deref()).context("--at")?;
     let (sm, policy) = a.sec.load()?;
     let engine = ctx.engine()?;
     // Designations carry their own dates and the law book applies them at
     // the instant, so the latest versions (the most complete record,
     // including later vacaturs and re-listings) answer for any instant.
     let snap = engine.snapshot();
-    let mut check = TradeCheck::new(SecurityRef::parse(&a.security), a.side.into(), at);
+    let mut check = TradeCheck::new(SecurityRef::parse(security), side.into(), at);
     check.us_person = !a.non_us_person;
     check.held_since = a
         .held_since
@@ -216,17 +239,21 @@ pub fn check_trade(ctx: &Ctx, a: CheckTradeArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let d = snap.check_trade(&sm, &check, &policy);
     match ctx.format {
-        Format::Json => {
-            print_json(&serde_json::json!({"decision": d, "versions": snap.version_refs()}))?
-        }
+        Format::Json => print_json(&serde_json::json!({
+            "decision": d,
+            "policy": policy.describe(),
+            "versions": snap.version_refs()
+        }))?,
         Format::Csv => {
             let mut t = Table::new(vec![
                 "outcome",
                 "program",
                 "list",
                 "entity_id",
+                "tied_by",
                 "rule",
                 "citation",
+                "alternative",
             ]);
             for f in &d.findings {
                 t.row(vec![
@@ -234,35 +261,123 @@ pub fn check_trade(ctx: &Ctx, a: CheckTradeArgs) -> anyhow::Result<ExitCode> {
                     f.program.clone(),
                     f.list.clone(),
                     f.entity_id.to_string(),
+                    f.basis.clone(),
                     f.rule.clone(),
                     f.citation.clone(),
+                    f.alternative
+                        .as_ref()
+                        .map(|x| format!("{}: {}", x.outcome, x.reading))
+                        .unwrap_or_default(),
                 ]);
             }
             if d.findings.is_empty() {
-                t.row(vec![
-                    d.outcome.to_string(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ]);
+                let mut row = vec![d.outcome.to_string()];
+                row.extend(std::iter::repeat_n(String::new(), 4));
+                row.push(d.notes.join(" "));
+                row.extend([String::new(), String::new()]);
+                t.row(row);
             }
             t.print_csv()?;
         }
         Format::Table => {
-            print_decision(&d);
+            print_decision(&d, &check);
             println!();
+            println!("policy: {}", policy.describe());
             println!("lists: {}", snap.version_lines().join("; "));
         }
     }
-    Ok(
-        if matches!(d.outcome, Outcome::Prohibited | Outcome::Blocked) {
-            ExitCode::from(EXIT_HITS)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    Ok(if restricted(d.outcome) {
+        ExitCode::from(EXIT_HITS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `check-trade --input trades.csv`: every trade of a file, one line each.
+fn check_trades(ctx: &Ctx, a: CheckTradeArgs, input: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let mut rows = parse_trades_csv(&input.display().to_string(), &bytes, a.tz.as_deref())?;
+    for r in &mut rows {
+        r.check.us_person = !a.non_us_person;
+    }
+    let (sm, policy) = a.sec.load()?;
+    let engine = ctx.engine()?;
+    let snap = engine.snapshot();
+    let pb = if ctx.quiet || rows.len() < 100 {
+        ProgressBar::hidden()
+    } else {
+        let pb = ProgressBar::new(rows.len() as u64);
+        pb.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} trades ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb
+    };
+    let mut decisions = Vec::with_capacity(rows.len());
+    for r in &rows {
+        decisions.push(snap.check_trade(&sm, &r.check, &policy));
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let mut t = Table::new(vec![
+        "id",
+        "security",
+        "side",
+        "at (US Eastern)",
+        "outcome",
+        "alternative",
+        "programs",
+        "tied by",
+        "reason",
+    ]);
+    for (r, d) in rows.iter().zip(&decisions) {
+        let mut programs: Vec<&str> = d
+            .findings
+            .iter()
+            .filter(|f| f.outcome == d.outcome)
+            .map(|f| f.program.as_str())
+            .collect();
+        programs.dedup();
+        let top = d.findings.iter().max_by_key(|f| f.outcome);
+        t.row(vec![
+            r.id.clone(),
+            security_label(&r.check.security),
+            d.side.as_str().to_string(),
+            d.at_eastern.clone(),
+            d.outcome.to_string(),
+            d.alternative
+                .as_ref()
+                .map(|x| x.outcome.to_string())
+                .unwrap_or_default(),
+            programs.join("; "),
+            top.map(|f| f.basis.clone()).unwrap_or_default(),
+            top.map(|f| f.rule.clone())
+                .or_else(|| d.notes.first().cloned())
+                .unwrap_or_default(),
+        ]);
+    }
+    let json: Vec<_> = rows
+        .iter()
+        .zip(&decisions)
+        .map(|(r, d)| serde_json::json!({"id": r.id, "decision": d}))
+        .collect();
+    t.print(
+        ctx.format,
+        &serde_json::json!({
+            "trades": json,
+            "policy": policy.describe(),
+            "versions": snap.version_refs()
+        }),
+    )?;
+    if ctx.format == Format::Table {
+        println!("policy: {}", policy.describe());
+        println!("lists: {}", snap.version_lines().join("; "));
+    }
+    Ok(if decisions.iter().any(|d| restricted(d.outcome)) {
+        ExitCode::from(EXIT_HITS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
