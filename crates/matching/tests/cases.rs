@@ -321,3 +321,48 @@ fn real_unlisted_companies_stay_below() {
         assert!(v < T, "{query} / {listed}: {v:.3}");
     }
 }
+
+#[test]
+fn disagreeing_country_or_birth_date_lowers() {
+    let mut r = Record::new(
+        "us_ofac_sdn:1",
+        "us_ofac_sdn",
+        Schema::Person,
+        "MOHAMMADI, Hossein",
+    );
+    r.countries.push("ir".into());
+    r.birth_dates.push(embargo_model::PartialDate::year(1960));
+    let idx = Index::build(vec![r]);
+    let search = |countries: Vec<&str>, years: Vec<i32>| {
+        let q = Query {
+            schema: Some(Schema::Person),
+            names: vec!["Hossein Mohammadi".into()],
+            countries: countries.into_iter().map(String::from).collect(),
+            birth_dates: years
+                .into_iter()
+                .map(embargo_model::PartialDate::year)
+                .collect(),
+            ..Query::default()
+        };
+        let hits = idx.search(&q, &SearchOptions::default());
+        assert_eq!(hits.len(), 1);
+        hits[0].clone()
+    };
+    let plain = search(vec![], vec![]);
+    let same = search(vec!["Iran"], vec![1960]);
+    let other_country = search(vec!["cn"], vec![]);
+    let other_birth = search(vec![], vec![1975]);
+    assert!(plain.score >= 0.95, "{}", plain.score);
+    assert!(same.score >= plain.score);
+    assert!(other_country.score < plain.score);
+    assert!(other_birth.score < plain.score);
+    let features = |h: &embargo_match::Hit| {
+        h.explanation
+            .qualifiers
+            .iter()
+            .map(|q| q.feature.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(features(&other_country).contains(&"country_mismatch".to_string()));
+    assert!(features(&other_birth).contains(&"birth_date_mismatch".to_string()));
+}
