@@ -91,7 +91,9 @@ fn sdn_records(aliases: bool) -> Result<Vec<Record>, BoxError> {
 }
 
 fn pairs(file: &str, errors: bool, dump: bool) -> Result<(), BoxError> {
-    let path = if file.contains('/') {
+    let path = if file.starts_with('/') {
+        file.to_string()
+    } else if file.contains('/') {
         format!("{ROOT}/{file}")
     } else {
         format!("{SHARED}/{file}")
@@ -214,7 +216,12 @@ fn main() -> Result<(), BoxError> {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let want = |s: &str| only.is_empty() || only.iter().any(|o| o == s);
+    let want = |s: &str| {
+        only.iter().all(|o| o.ends_with(".csv")) && only.is_empty() || only.iter().any(|o| o == s)
+    };
+    for f in only.iter().filter(|o| o.ends_with(".csv")) {
+        pairs(f, errors, dump)?;
+    }
     if want("pairs") {
         pairs("dev_pairs.csv", errors, dump)?;
     }
