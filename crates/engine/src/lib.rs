@@ -67,8 +67,18 @@ impl Engine {
     /// Opens (or creates) the SQLite database at `path`; an empty database
     /// receives the bundled data first.
     pub fn open(path: &Path) -> Result<Engine, EngineError> {
+        Engine::open_with_progress(path, &|_, _, _| {})
+    }
+
+    /// [`Engine::open`], reporting the bundled imports as they happen:
+    /// `progress(done, total, what)` before each one (only when there is
+    /// something to import).
+    pub fn open_with_progress(
+        path: &Path,
+        progress: &dyn Fn(usize, usize, &str),
+    ) -> Result<Engine, EngineError> {
         let store = SqliteStore::open(path)?;
-        Engine::with_store(Box::new(store), Some(path.to_path_buf()))
+        Engine::with_store_progress(Box::new(store), Some(path.to_path_buf()), progress)
     }
 
     /// An engine on an in-memory database with the bundled data (tests, demos).
@@ -80,11 +90,19 @@ impl Engine {
     /// Builds an engine over any store; imports the bundled data when the
     /// store holds no list yet.
     pub fn with_store(
-        mut store: Box<dyn Store>,
+        store: Box<dyn Store>,
         db_path: Option<PathBuf>,
     ) -> Result<Engine, EngineError> {
+        Engine::with_store_progress(store, db_path, &|_, _, _| {})
+    }
+
+    fn with_store_progress(
+        mut store: Box<dyn Store>,
+        db_path: Option<PathBuf>,
+        progress: &dyn Fn(usize, usize, &str),
+    ) -> Result<Engine, EngineError> {
         if store.lists()?.is_empty() {
-            import_bundled(store.as_mut())?;
+            import_bundled(store.as_mut(), progress)?;
         } else {
             refresh_bundled(store.as_mut())?;
         }
@@ -309,8 +327,14 @@ impl Engine {
 }
 
 /// Imports the bundled snapshot into an empty store.
-fn import_bundled(store: &mut dyn Store) -> Result<(), EngineError> {
-    for b in bundled::imports() {
+fn import_bundled(
+    store: &mut dyn Store,
+    progress: &dyn Fn(usize, usize, &str),
+) -> Result<(), EngineError> {
+    let all = bundled::imports();
+    let total = all.len();
+    for (i, b) in all.into_iter().enumerate() {
+        progress(i, total, b.note);
         let datasets = embargo_sources::parse(b.kind, &b.files)?;
         for ds in datasets {
             store.import(

@@ -4,8 +4,11 @@
 //! Every file of a source is downloaded into memory first; an HTTP error, a
 //! network failure, an empty body or a file that does not parse aborts the
 //! whole update before anything is written, so the store keeps its previous
-//! versions. A download whose entity count falls below half of the current
-//! version's is refused as a likely truncated publication unless forced.
+//! versions. A download with more than [`MAX_SHRINK`] fewer entities than
+//! the current version is refused as a likely truncated publication unless
+//! forced: a file cut exactly at a record boundary parses cleanly, and
+//! official lists do not lose a tenth of their entries from one day to the
+//! next.
 
 use std::io::Read;
 use std::time::Duration;
@@ -21,6 +24,10 @@ pub const OFAC_BASE: &str =
     "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/";
 /// The trade.gov Consolidated Screening List download.
 pub const CSL_BASE: &str = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/";
+
+/// The largest drop in a list's entity count an update accepts without
+/// `force` (a fraction of the current version's count).
+pub const MAX_SHRINK: f64 = 0.10;
 
 /// Largest file accepted from the network (the SDN CSV is about 2 MB).
 const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
@@ -41,7 +48,7 @@ pub struct UpdateConfig {
     pub ofac_base: String,
     pub csl_base: String,
     pub timeout: Duration,
-    /// Accept a download that shrinks a list by more than half.
+    /// Accept a download that shrinks a list by more than [`MAX_SHRINK`].
     pub force: bool,
 }
 
@@ -155,12 +162,15 @@ pub fn update(engine: &Engine, cfg: &UpdateConfig) -> Result<Vec<FeedReport>, En
             for ds in &datasets {
                 let current = engine.resolve_version(&ds.list, &VersionSel::Latest)?;
                 if let Some(cur) = current {
-                    if (ds.entities.len() as u64) * 2 < cur.entity_count as u64 {
+                    let now = ds.entities.len() as f64;
+                    let before = cur.entity_count as f64;
+                    if now < before * (1.0 - MAX_SHRINK) {
                         return Err(EngineError::Update(format!(
-                            "{}: the download has {} entities, fewer than half of the {} in version {}; \
+                            "{}: the download has {} entities, {:.0}% fewer than the {} in version {}; \
                              refusing a likely truncated file (use --force to import it anyway)",
                             ds.list,
                             ds.entities.len(),
+                            (1.0 - now / before) * 100.0,
                             cur.entity_count,
                             cur.seq
                         )));

@@ -78,8 +78,7 @@ fn a_newer_build_brings_its_corrected_curated_files_but_keeps_updated_lists() {
         // bundled snapshot's date.
         let cons = bundled::imports()
             .into_iter()
-            .filter(|b| b.kind == SourceKind::OfacCons)
-            .next_back()
+            .rfind(|b| b.kind == SourceKind::OfacCons)
             .expect("bundled consolidated list");
         let mut files = cons.files.clone();
         let ds = embargo_sources::parse(SourceKind::OfacCons, &files).expect("parse");

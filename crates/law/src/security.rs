@@ -58,6 +58,15 @@ impl SecurityRef {
         if embargo_model::ident::validate_isin(&s.to_uppercase()).is_ok() {
             return SecurityRef::isin(s);
         }
+        // ISIN-shaped but failing validation (OFAC publishes a few such
+        // values, kept and flagged): looked up as published, and as a name.
+        if looks_like_isin(s) {
+            return SecurityRef {
+                isin: Some(s.to_uppercase()),
+                name: Some(s.to_string()),
+                ..Default::default()
+            };
+        }
         // `1810.HK`, `600519.SS`, `0941.HK`: a symbol with a market suffix.
         if !s.contains(char::is_whitespace) {
             if let Some((sym, mkt)) = s.rsplit_once('.') {
@@ -119,6 +128,16 @@ impl fmt::Display for SecurityRef {
         }
         f.write_str(&parts.join(" / "))
     }
+}
+
+/// Two letters and nine or ten letters or digits: an ISIN, or a value
+/// published as one.
+fn looks_like_isin(s: &str) -> bool {
+    let b = s.as_bytes();
+    (11..=12).contains(&b.len())
+        && b[..2].iter().all(|c| c.is_ascii_alphabetic())
+        && b[2..].iter().all(|c| c.is_ascii_alphanumeric())
+        && b[2..].iter().any(|c| c.is_ascii_digit())
 }
 
 /// The kind of an instrument in the security master.
@@ -1035,8 +1054,10 @@ mod tests {
         let bare = SecurityRef::parse("LKCO");
         assert_eq!(bare.ticker, Some(("LKCO".into(), None)));
         assert_eq!(bare.name.as_deref(), Some("LKCO"));
-        // A bad check digit is not an ISIN.
-        assert!(SecurityRef::parse("US16941M1098").isin.is_none());
+        // A bad check digit: looked up as given (and as a name).
+        let bad = SecurityRef::parse("US16941M1098");
+        assert_eq!(bad.isin.as_deref(), Some("US16941M1098"));
+        assert_eq!(bad.name.as_deref(), Some("US16941M1098"));
         // Market synonyms and suffixes.
         assert_eq!(
             SecurityRef::parse("002415 CH"),
@@ -1054,6 +1075,11 @@ mod tests {
             SecurityRef::parse("CHL UN"),
             SecurityRef::ticker("CHL", Some("US"))
         );
+        // A value OFAC publishes as an ISIN although its check digit fails.
+        let flagged = SecurityRef::parse("CND10002K094");
+        assert_eq!(flagged.isin.as_deref(), Some("CND10002K094"));
+        assert!(SecurityRef::parse("BRC1EODR004").isin.is_some());
+        assert!(SecurityRef::parse("Xiaomi Corp").isin.is_none());
         // Not a market suffix: a name or a bare symbol.
         assert!(SecurityRef::parse("BRK.B")
             .ticker

@@ -590,6 +590,13 @@ fn check_at(
         }
     }
 
+    if let Some(isin) = &sec.isin {
+        if let Err(why) = embargo_model::ident::validate_isin(isin) {
+            notes.push(format!(
+                "'{isin}' is not a valid ISIN ({why}); it was looked up exactly as given, as OFAC publishes a few such values."
+            ));
+        }
+    }
     if findings.is_empty() {
         notes.push(if ident.instrument.is_none() && ident.ties.is_empty() {
             format!("No listed issuer was identified for '{sec}' (checked identifiers and names).")

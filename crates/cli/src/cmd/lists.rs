@@ -38,7 +38,8 @@ pub struct UpdateArgs {
     /// Seconds before a download is abandoned.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
-    /// Import even a download that shrinks a list by more than half.
+    /// Import even a download with over 10% fewer entities than the current version (refused
+    /// otherwise as a likely truncated file).
     #[arg(long)]
     pub force: bool,
 }

@@ -54,14 +54,31 @@ pub struct Ctx {
 impl Ctx {
     /// Opens the engine, importing the bundled lists on first use.
     pub fn engine(&self) -> anyhow::Result<Engine> {
-        if !self.db.exists() && !self.quiet {
+        let first_use = !self.db.exists();
+        if first_use && !self.quiet {
             eprintln!(
                 "embargo: creating {} and importing the bundled lists (first use)…",
                 self.db.display()
             );
         }
-        Engine::open(&self.db)
-            .with_context(|| format!("cannot open database {}", self.db.display()))
+        let bar = if first_use && !self.quiet {
+            let pb = indicatif::ProgressBar::new(0);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            pb
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let engine = Engine::open_with_progress(&self.db, &|done, total, what| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(what.to_string());
+        })
+        .with_context(|| format!("cannot open database {}", self.db.display()));
+        bar.finish_and_clear();
+        engine
     }
 
     pub fn info(&self, msg: impl AsRef<str>) {
