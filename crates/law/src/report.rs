@@ -216,17 +216,27 @@ Where the law is unsettled the conservative outcome is given and the alternative
             e(&c.join(", "))
         );
     }
-    h.push_str("</table>\n<h2>Positions</h2><table><tr><th>Position</th><th>Security</th><th>Quantity</th><th>Buy</th><th>Sell</th><th>Hold</th><th>Reason</th></tr>");
+    h.push_str("</table>\n<h2>Positions</h2><table><tr><th>Position</th><th>Security</th><th>Quantity</th><th>Held since</th><th>Buy</th><th>Sell</th><th>Hold</th><th>Reason</th></tr>");
+    // An outcome, and the other reading where the law is unsettled.
+    let cell = |d: &crate::trade::TradeDecision| match &d.alternative {
+        Some(a) => format!(
+            "{}<br><span class=\"small\">other reading: {}</span>",
+            badge(d.outcome),
+            badge(a.outcome)
+        ),
+        None => badge(d.outcome),
+    };
     for p in &r.positions {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"small\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"small\">{}</td></tr>",
             e(&p.position.id),
             e(&p.position.security.to_string()),
             p.position.quantity.map(|q| q.to_string()).unwrap_or_default(),
-            badge(p.buy.outcome),
-            badge(p.sell.outcome),
-            badge(p.hold.outcome),
+            p.position.held_since.map(|d| d.to_string()).unwrap_or_default(),
+            cell(&p.buy),
+            cell(&p.sell),
+            cell(&p.hold),
             e(&p.reason())
         );
     }

@@ -868,13 +868,18 @@ pub(crate) fn identify(
     }
 
     // The same party on other lists (lists without identifiers, such as the
-    // DoD lists), through the names of the entities tied by identifier.
+    // DoD lists), through the names of the entities tied by identifier or
+    // identified by name.
     // Only names equal after normalisation count, and never abbreviations:
     // `CNOOC Limited` is not `China National Offshore Oil Corporation
     // (CNOOC)`, and `SMIC` does not make `SMIC Holdings` the same party.
     let first: Vec<IssuerTie> = ties
         .iter()
-        .filter(|t| matches!(t.basis, TieBasis::Identifier { .. }))
+        .filter(|t| match &t.basis {
+            TieBasis::Identifier { .. } => true,
+            TieBasis::Name { close_match, .. } => !close_match,
+            TieBasis::SameParty { .. } => false,
+        })
         .cloned()
         .collect();
     for t in first {

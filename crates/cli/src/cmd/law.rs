@@ -412,18 +412,25 @@ pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
             let mut t = Table::new(vec![
                 "position", "security", "buy", "sell", "hold", "reason",
             ]);
+            // An outcome, with the other reading where the law is unsettled.
+            let cell = |d: &TradeDecision| match &d.alternative {
+                Some(a) => format!("{} (other reading: {})", d.outcome, a.outcome),
+                None => d.outcome.to_string(),
+            };
             for p in &rep.positions {
                 t.row(vec![
                     p.position.id.clone(),
                     security_label(&p.position.security),
-                    p.buy.outcome.to_string(),
-                    p.sell.outcome.to_string(),
-                    p.hold.outcome.to_string(),
+                    cell(&p.buy),
+                    cell(&p.sell),
+                    cell(&p.hold),
                     p.reason(),
                 ]);
             }
             t.print_table();
-            println!("at {} — {}", at, snap.version_lines().join("; "));
+            println!("at {} (US Eastern)", rep.at_eastern);
+            println!("policy: {}", rep.policy_text);
+            println!("lists: {}", snap.version_lines().join("; "));
             for (side, counts) in &rep.summary.by_outcome {
                 let c: Vec<String> = counts.iter().map(|(o, n)| format!("{o} {n}")).collect();
                 println!("  {side}: {}", c.join(", "));
