@@ -87,10 +87,6 @@ fn schema_ord(s: Schema) -> u32 {
     Schema::ALL.iter().position(|&x| x == s).unwrap_or(0) as u32
 }
 
-/// The accumulator flag of a name already seen by the current query (the
-/// token bits use 0..28, the initials / pair / initialism bits 29..31).
-const SEEN: u32 = 1 << 28;
-
 /// The record filter of one search, resolved once against the index.
 struct Filter<'a> {
     /// Bit `i` set: candidates of schema `Schema::ALL[i]` are allowed.
@@ -114,6 +110,9 @@ pub struct Index {
     by_id: Vec<u32>,
     /// The least summed weight of a name.
     min_total: f32,
+    /// Keys of legal forms and stop words ("co", "sa", "de"): initials or
+    /// fused words of a query that spell one are not looked up.
+    weak: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>>,
     store: Vec<Tok>,
     weights: Weights,
     postings: FastMap<u64, Vec<u32>>,
@@ -196,44 +195,16 @@ const MIN_COMPARED: usize = 12;
 /// share of the best one.
 const PRE_SCORE_CUT: f32 = 0.4;
 
-/// Per-thread buffers of the candidate search: a dense accumulator over
-/// name ids (reset after each use) and the ids touched.
-#[derive(Default)]
-struct Scratch {
-    acc: Vec<(f32, u32)>,
-    touched: Vec<u32>,
-    seen: Vec<u64>,
-}
+/// New candidates come from the shortest postings lists of a query name
+/// (the rarest tokens and their neighbours) until their lengths add up to
+/// this; the longer lists then only add to the pre-scores of names already
+/// found. This keeps the candidates of a query bounded however large the
+/// index grows.
+const ADMIT_BUDGET: usize = 2000;
 
-thread_local! {
-    static PROF: std::cell::RefCell<(Option<std::time::Instant>, Vec<(u32, u64)>, bool)> = std::cell::RefCell::new((None, Vec::new(), std::env::var_os("EMB_PROF").is_some()));
-}
-fn mark(label: u32) {
-    PROF.with(|p| {
-        let mut p = p.borrow_mut();
-        if !p.2 { return; }
-        let now = std::time::Instant::now();
-        if let Some(t) = p.0 { let d = now.duration_since(t).as_nanos() as u64; p.1.push((label, d)); }
-        p.0 = Some(now);
-    })
-}
-fn mark_flush() {
-    PROF.with(|p| {
-        let mut p = p.borrow_mut();
-        if !p.2 { return; }
-        let mut tot = [0u64; 10];
-        for &(l, d) in &p.1 { tot[l as usize] += d; }
-        eprintln!("PROF {}", tot.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" "));
-        p.1.clear();
-        p.0 = None;
-    })
-}
-fn knob(name: &str, d: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
-}
-thread_local! {
-    static KNOBS: (usize, usize, usize, usize, usize) = (knob("EMB_BUDGET", 0), knob("EMB_UPD", 0), knob("EMB_FORCE", 0), knob("EMB_K", 0), knob("EMB_PRUNE", 0));
-}
+/// Whole-query initials shorter than this are not looked up ("CI" of
+/// "China 7th Investment" would meet every "C.I").
+const MIN_QUERY_INITIALS: usize = 3;
 
 /// One postings list a query reads.
 struct Src<'a> {
@@ -242,7 +213,8 @@ struct Src<'a> {
     bit: u32,
     /// What a name on it adds to the pre-score.
     w: f32,
-    /// The token's own postings (not a neighbour or other expansion).
+    /// The postings of a query token itself (not of a neighbour or other
+    /// expansion).
     exact: bool,
 }
 
@@ -250,6 +222,16 @@ impl<'a> Src<'a> {
     fn new(v: &'a [u32], bit: u32, w: f32, exact: bool) -> Src<'a> {
         Src { v, bit, w, exact }
     }
+}
+
+/// Per-thread buffers of the candidate search, over name ids: the
+/// accumulator (summed weight and token bits), a bitmap of the names found
+/// and their list (all reset after each use).
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<(f32, u32)>,
+    found: Vec<u64>,
+    touched: Vec<u32>,
 }
 
 thread_local! {
@@ -279,6 +261,7 @@ impl Index {
         let mut ids: FastMap<u64, Vec<u32>> = FastMap::default();
         let mut seen: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>> = HashSet::default();
         let mut light_flags: Vec<(bool, bool)> = Vec::new();
+        let mut weak: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>> = HashSet::default();
         let mut meta: Vec<Meta> = Vec::new();
         let mut lists: Vec<String> = Vec::new();
         let mut list_ord: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
@@ -313,6 +296,9 @@ impl Index {
                             | light as u64
                             | (person as u64) << 2)
                             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                    if matches!(t.class, Class::Legal | Class::Stop) {
+                        weak.insert(t.key);
+                    }
                     let id = *intern.entry(ik).or_insert_with(|| {
                         store.push(t.clone());
                         light_flags.push((person, light));
@@ -388,6 +374,7 @@ impl Index {
             lists,
             by_id,
             min_total,
+            weak,
             store,
             weights,
             postings,
@@ -505,8 +492,7 @@ impl Index {
             }
         }
         f.excluded.is_empty()
-            || f
-                .excluded
+            || f.excluded
                 .binary_search(&self.names[nid as usize].record)
                 .is_err()
     }
@@ -589,7 +575,11 @@ impl Index {
         for with_legal in [false, true] {
             if let Some(s) = initials(&refs, with_legal) {
                 let total: f32 = qa.toks.iter().map(|t| t.weight).sum();
-                if let Some(v) = self.postings.get(&key_of(&s)) {
+                let key = key_of(&s);
+                if s.len() < MIN_QUERY_INITIALS || self.weak.contains(&key) {
+                    continue;
+                }
+                if let Some(v) = self.postings.get(&key) {
                     lists.push(Src::new(v, 1 << 31, total * 0.9, false));
                 }
             }
@@ -599,8 +589,16 @@ impl Index {
                 .write(w[0].norm().as_bytes())
                 .write(w[1].norm().as_bytes())
                 .finish();
+            if self.weak.contains(&key) {
+                continue;
+            }
             if let Some(v) = self.postings.get(&key) {
-                lists.push(Src::new(v, 1 << 29, (w[0].weight + w[1].weight) * 0.9, false));
+                lists.push(Src::new(
+                    v,
+                    1 << 29,
+                    (w[0].weight + w[1].weight) * 0.9,
+                    false,
+                ));
             }
         }
         if !qa.bigrams.is_empty() {
@@ -613,127 +611,66 @@ impl Index {
             }
         }
         lists.sort_by_key(|l| l.v.len());
-        mark(1);
         let qtotal: f32 = qa.toks.iter().map(|t| t.weight).sum::<f32>().max(1e-3);
-        let (budget, upd, force, _, prune) = KNOBS.with(|k| *k);
-        let big = (self.names.len() / 64).max(400);
-        // Which lists may bring new candidates.
+        // Which lists bring new candidates: the shortest within the budget,
+        // and at least one list of a query token itself, so that a name
+        // made of common words still finds its own record.
         let mut admit = vec![false; lists.len()];
-        let (mut admitted, mut exact_n, mut exact_bits) = (0usize, 0usize, 0u32);
+        let (mut admitted, mut exact_admitted) = (0usize, false);
         for (i, l) in lists.iter().enumerate() {
-            let ok = if budget == 0 {
-                i == 0 || l.v.len() <= big
-            } else {
-                i == 0
-                    || admitted + l.v.len() <= budget
-                    || (l.exact && exact_n < force && exact_bits & l.bit == 0)
-            };
-            if ok {
+            if i == 0 || admitted + l.v.len() <= ADMIT_BUDGET || (l.exact && !exact_admitted) {
                 admit[i] = true;
                 admitted += l.v.len();
-                if l.exact {
-                    exact_n += 1;
-                    exact_bits |= l.bit;
-                }
+                exact_admitted |= l.exact;
             }
         }
         let mut scored: Vec<(f32, u32)> = Vec::new();
         SCRATCH.with(|cell| {
             let mut sc = cell.borrow_mut();
-            let Scratch { acc, touched, seen } = &mut *sc;
+            let Scratch {
+                acc,
+                found,
+                touched,
+            } = &mut *sc;
             if acc.len() < self.names.len() {
                 acc.resize(self.names.len(), (0.0, 0));
-                seen.resize(self.names.len().div_ceil(64), 0);
+                found.resize(self.names.len().div_ceil(64), 0);
             }
+            let add = |e: &mut (f32, u32), bit: u32, w: f32| {
+                if bit == 0 || e.1 & bit == 0 {
+                    e.0 += w;
+                    e.1 |= bit;
+                }
+            };
             for (l, _) in lists.iter().zip(&admit).filter(|(_, a)| **a) {
-                let (bit, w) = (l.bit, l.w);
                 for &nid in l.v {
-                    let word = &mut seen[nid as usize >> 6];
-                    let mask = 1u64 << (nid & 63);
+                    let (word, mask) = (&mut found[nid as usize >> 6], 1u64 << (nid & 63));
                     if *word & mask == 0 {
                         *word |= mask;
                         touched.push(nid);
                     }
-                    let e = &mut acc[nid as usize];
-                    if bit == 0 || e.1 & bit == 0 {
-                        e.0 += w;
-                        e.1 |= bit;
+                    add(&mut acc[nid as usize], l.bit, l.w);
+                }
+            }
+            // The other lists, in the same order, for the names found (a
+            // bitmap test per posting, no accumulator miss).
+            for (l, _) in lists.iter().zip(&admit).filter(|(_, a)| !**a) {
+                for &nid in l.v {
+                    if found[nid as usize >> 6] >> (nid & 63) & 1 != 0 {
+                        add(&mut acc[nid as usize], l.bit, l.w);
                     }
                 }
             }
-            mark(2);
-            if budget > 0 {
-                for (l, _) in lists.iter().zip(&admit).filter(|(l, a)| !**a && l.v.len() <= upd) {
-                    let (bit, w) = (l.bit, l.w);
-                    for &nid in l.v {
-                        if seen[nid as usize >> 6] >> (nid & 63) & 1 == 0 {
-                            continue;
-                        }
-                        let e = &mut acc[nid as usize];
-                        if bit == 0 || e.1 & bit == 0 {
-                            e.0 += w;
-                            e.1 |= bit;
-                        }
-                    }
-                }
-            }
-            mark(3);
             let mut cands: Vec<(f32, u32)> = Vec::with_capacity(touched.len());
             let mut smax = 0f32;
             for &nid in touched.iter() {
-                seen[nid as usize >> 6] = 0;
-                let (s, _) = std::mem::replace(&mut acc[nid as usize], (0.0, 0));
+                found[nid as usize >> 6] = 0;
+                let (s, _) = std::mem::take(&mut acc[nid as usize]);
                 smax = smax.max(s);
                 cands.push((s, nid));
             }
             touched.clear();
-            if prune == 0 || cands.len() <= k || !(smax > 0.0) || self.min_total < 0.0 {
-                scored.reserve(cands.len());
-                for &(s, nid) in &cands {
-                    let m = self.meta[nid as usize];
-                    if self.name_allowed(filter, nid, m.tag) {
-                        scored.push((s / (qtotal + 0.4 * m.total), nid));
-                    }
-                }
-            } else {
-                // Pre-scores only for the names whose summed weight can still
-                // place them among the best k: a name of weight s has a
-                // pre-score below s / qtotal. Names are taken in bands of s,
-                // highest first.
-                const BANDS: usize = 16;
-                let band = |s: f32| ((s / smax * BANDS as f32) as usize).min(BANDS - 1);
-                let mut start = [0usize; BANDS + 1];
-                for &(s, _) in &cands {
-                    start[band(s) + 1] += 1;
-                }
-                for b in 0..BANDS {
-                    start[b + 1] += start[b];
-                }
-                let mut pos = start;
-                let mut order = vec![(0f32, 0u32); cands.len()];
-                for &c in &cands {
-                    let b = band(c.0);
-                    order[pos[b]] = c;
-                    pos[b] += 1;
-                }
-                for b in (0..BANDS).rev() {
-                    for &(s, nid) in &order[start[b]..start[b + 1]] {
-                        let m = self.meta[nid as usize];
-                        if self.name_allowed(filter, nid, m.tag) {
-                            scored.push((s / (qtotal + 0.4 * m.total), nid));
-                        }
-                    }
-                    if b > 0 && scored.len() >= k {
-                        scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
-                        let kth = scored[k - 1].0;
-                        // Every name left has s < smax * b / BANDS.
-                        if smax * (b as f32 + 1e-3) / BANDS as f32 / qtotal <= kth {
-                            break;
-                        }
-                    }
-                }
-            }
-            mark(4);
+            self.pre_scores(&cands, smax, qtotal, filter, k, &mut scored);
         });
         if scored.len() > k {
             scored.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
@@ -741,6 +678,63 @@ impl Index {
         }
         scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored
+    }
+
+    /// Pre-scores `s / (qtotal + 0.4 * total)` of the allowed candidates
+    /// `(s, name)` into `out`, skipping those that cannot be among the best
+    /// `k`: as no name weighs less than nothing, a name of summed weight `s`
+    /// pre-scores at most `s / qtotal`. Names are taken in bands of `s`,
+    /// highest first, until the next band cannot reach the `k`-th best
+    /// pre-score so far. `out` then holds the same best `k` as if every
+    /// candidate had been scored.
+    fn pre_scores(
+        &self,
+        cands: &[(f32, u32)],
+        smax: f32,
+        qtotal: f32,
+        filter: &Filter<'_>,
+        k: usize,
+        out: &mut Vec<(f32, u32)>,
+    ) {
+        let score = |out: &mut Vec<(f32, u32)>, part: &[(f32, u32)]| {
+            for &(s, nid) in part {
+                let m = self.meta[nid as usize];
+                if self.name_allowed(filter, nid, m.tag) {
+                    out.push((s / (qtotal + 0.4 * m.total), nid));
+                }
+            }
+        };
+        if k == 0 || cands.len() <= k || smax.is_nan() || smax <= 0.0 || self.min_total < 0.0 {
+            score(out, cands);
+            return;
+        }
+        const BANDS: usize = 16;
+        let band = |s: f32| ((s / smax * BANDS as f32) as usize).min(BANDS - 1);
+        let mut start = [0usize; BANDS + 1];
+        for &(s, _) in cands {
+            start[band(s) + 1] += 1;
+        }
+        for b in 0..BANDS {
+            start[b + 1] += start[b];
+        }
+        let mut next = start;
+        let mut order = vec![(0f32, 0u32); cands.len()];
+        for &c in cands {
+            let b = band(c.0);
+            order[next[b]] = c;
+            next[b] += 1;
+        }
+        for b in (0..BANDS).rev() {
+            score(out, &order[start[b]..start[b + 1]]);
+            if b > 0 && out.len() >= k {
+                out.select_nth_unstable_by(k - 1, |x, y| y.0.total_cmp(&x.0));
+                // Every name left has s < smax * b / BANDS (with a little
+                // margin for rounding).
+                if smax * (b as f32 + 1e-3) / BANDS as f32 / qtotal <= out[k - 1].0 {
+                    break;
+                }
+            }
+        }
     }
 
     fn name_view(&self, nid: u32) -> ById<'_> {
@@ -754,8 +748,7 @@ impl Index {
     /// then by identifiers, country and birth date.
     pub fn search(&self, q: &Query, opts: &SearchOptions) -> Vec<Hit> {
         let person = q.schema == Some(Schema::Person);
-        mark(9);
-        let k = (opts.limit * 3).max(KNOBS.with(|k| k.3).max(32));
+        let k = (opts.limit * 3).max(32);
         let qas: Vec<Analyzed> = q
             .names
             .iter()
@@ -767,9 +760,7 @@ impl Index {
             if qa.toks.is_empty() {
                 continue;
             }
-            mark(0);
             let cands = self.candidates(qa, &filter, k);
-            mark(5);
             let top = cands.first().map_or(0.0, |c| c.0);
             for (rank, &(pre, nid)) in cands.iter().enumerate() {
                 // Past the first few, candidates far behind the best
@@ -794,7 +785,6 @@ impl Index {
             }
         }
         // Identifiers decide when they agree.
-        mark(6);
         let mut id_hits: FastMap<u32, (String, String)> = FastMap::default();
         for (kind, value) in &q.identifiers {
             for r in self.lookup_identifier(kind, value) {
@@ -899,8 +889,6 @@ impl Index {
                 })
         });
         hits.truncate(opts.limit);
-        mark(7);
-        let out = 
         hits.into_iter()
             .map(|(score, rec, b, quals)| {
                 let r = &self.records[rec as usize];
@@ -936,9 +924,6 @@ impl Index {
                     matched_name,
                 }
             })
-            .collect();
-        mark(8);
-        mark_flush();
-        out
+            .collect()
     }
 }
