@@ -3,7 +3,9 @@
 //! The schema and the queries stick to SQL that SQLite and PostgreSQL
 //! both understand (`ON CONFLICT … DO NOTHING`, `LIMIT`, `COALESCE`,
 //! `substr`), except where marked: the `INTEGER PRIMARY KEY` row ids and
-//! the triggers that make the audit log append-only.
+//! the triggers that make the audit log append-only. A PostgreSQL backend
+//! also writes the `?N` placeholders as `$N` and keeps the schema version
+//! in a table instead of `PRAGMA user_version`.
 //! Timestamps are RFC 3339 UTC text with nanoseconds (fixed width, so
 //! text order is time order); dates are `YYYY-MM-DD` text.
 
