@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, FixedOffset};
 use embargo_law::{
-    check_trade_with, screen_portfolio, IssuerResolver, NameLink, Policy, PortfolioReport,
-    Position, SecurityMaster, TradeCheck, TradeDecision,
+    check_trade_with, screen_portfolio, screen_portfolio_with_progress, IssuerResolver, NameLink,
+    Policy, PortfolioReport, Position, SecurityMaster, TradeCheck, TradeDecision,
 };
 use embargo_match::{Query, SearchOptions};
 use embargo_model::Schema;
@@ -80,6 +80,27 @@ impl Snapshot {
         policy: &Policy,
     ) -> PortfolioReport {
         screen_portfolio(self.law(), sm, &self.resolver(), positions, at, policy)
+    }
+
+    /// [`Snapshot::screen_portfolio`], calling `progress(done, total)` after
+    /// each position.
+    pub fn screen_portfolio_with_progress(
+        &self,
+        sm: &SecurityMaster,
+        positions: &[Position],
+        at: DateTime<FixedOffset>,
+        policy: &Policy,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> PortfolioReport {
+        screen_portfolio_with_progress(
+            self.law(),
+            sm,
+            &self.resolver(),
+            positions,
+            at,
+            policy,
+            progress,
+        )
     }
 
     /// One line per list version used, for reports.

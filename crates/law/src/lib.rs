@@ -33,7 +33,8 @@ mod trade;
 
 pub use book::{market_code, normalize_name, LawBook};
 pub use portfolio::{
-    parse_positions_csv, screen_portfolio, PortfolioReport, Position, PositionResult, Summary,
+    parse_positions_csv, screen_portfolio, screen_portfolio_with_progress, PortfolioReport,
+    Position, PositionResult, Summary,
 };
 pub use program::{
     parse_programs, Annex, Clock, CloseMatch, InvestmentRules, Licence, ProcurementStep, Program,

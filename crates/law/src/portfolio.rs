@@ -35,7 +35,7 @@ pub fn parse_positions_csv(file: &str, bytes: &[u8]) -> Result<Vec<Position>, La
     let mut n = 0usize;
     table.for_each(|row| {
         n += 1;
-        let isin = row.isin("isin")?;
+        let isin = row.isin_as_published("isin")?;
         // A ticker column may hold the market too (`941 HK`, `1810.HK`).
         let ticker = row.get("ticker").map(|t| match row.get("market") {
             Some(m) => (t.to_uppercase(), Some(crate::book::market_code(&m))),
@@ -161,6 +161,19 @@ pub fn screen_portfolio(
     at: DateTime<FixedOffset>,
     policy: &Policy,
 ) -> PortfolioReport {
+    screen_portfolio_with_progress(book, sm, resolver, holdings, at, policy, &mut |_, _| {})
+}
+
+/// [`screen_portfolio`], calling `progress(done, total)` after each position.
+pub fn screen_portfolio_with_progress(
+    book: &LawBook,
+    sm: &SecurityMaster,
+    resolver: &dyn IssuerResolver,
+    holdings: &[Position],
+    at: DateTime<FixedOffset>,
+    policy: &Policy,
+    progress: &mut dyn FnMut(usize, usize),
+) -> PortfolioReport {
     let mut positions = Vec::with_capacity(holdings.len());
     let mut summary = Summary {
         positions: holdings.len(),
@@ -205,6 +218,7 @@ pub fn screen_portfolio(
                 .or_default() += 1;
         }
         positions.push(r);
+        progress(positions.len(), holdings.len());
     }
     PortfolioReport {
         at_eastern: eastern(at.with_timezone(&Utc)),
@@ -235,6 +249,19 @@ mod tests {
             Some(("941".into(), Some("HK".into())))
         );
         assert_eq!(p[2].security.name.as_deref(), Some("Xiaomi Corp"));
+    }
+
+    #[test]
+    fn positions_keep_isins_as_published() {
+        // OFAC publishes CND10002K094 although its check digit fails.
+        let csv = "position_id,isin\nP1,CND10002K094\nP2,cnd10002k094\n";
+        let p = parse_positions_csv("book.csv", csv.as_bytes()).unwrap();
+        assert_eq!(p[0].security.isin.as_deref(), Some("CND10002K094"));
+        assert_eq!(p[1].security.isin.as_deref(), Some("CND10002K094"));
+        let e = parse_positions_csv("book.csv", b"position_id,isin\nP1,hello\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("'isin'"), "{e}");
     }
 
     #[test]

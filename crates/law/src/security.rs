@@ -382,6 +382,17 @@ impl Row<'_> {
         csv_err(self.file, self.line, field, message)
     }
 
+    /// An ISIN of a holding or a trade: a valid ISIN, or a value shaped
+    /// like one whose check digit fails (OFAC publishes a few; they are
+    /// looked up as given and the answer says so). Anything else is an
+    /// error naming the line and the column.
+    pub(crate) fn isin_as_published(&self, column: &str) -> Result<Option<String>, LawError> {
+        match self.get(column) {
+            Some(v) if looks_like_isin(&v) => Ok(Some(v.to_uppercase())),
+            _ => self.isin(column),
+        }
+    }
+
     pub(crate) fn isin(&self, column: &str) -> Result<Option<String>, LawError> {
         match self.get(column) {
             None => Ok(None),

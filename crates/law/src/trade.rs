@@ -161,7 +161,7 @@ pub fn parse_trades_csv(
                     None => (t.to_uppercase(), None),
                 });
                 SecurityRef {
-                    isin: row.isin("isin")?,
+                    isin: row.isin_as_published("isin")?,
                     ticker,
                     name: row.get("name"),
                 }

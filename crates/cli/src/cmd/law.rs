@@ -394,7 +394,20 @@ pub fn portfolio(ctx: &Ctx, a: PortfolioArgs) -> anyhow::Result<ExitCode> {
     // the instant, so the latest versions (the most complete record,
     // including later vacaturs and re-listings) answer for any instant.
     let snap = engine.snapshot();
-    let rep = snap.screen_portfolio(&sm, &positions, at, &policy);
+    let pb = if ctx.quiet || positions.len() < 100 {
+        ProgressBar::hidden()
+    } else {
+        let pb = ProgressBar::new(positions.len() as u64);
+        pb.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} positions ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb
+    };
+    let rep = snap.screen_portfolio_with_progress(&sm, &positions, at, &policy, &mut |done, _| {
+        pb.set_position(done as u64)
+    });
+    pb.finish_and_clear();
     let rctx = ReportContext {
         title: format!("Portfolio screening — {}", a.holdings.display()),
         data_versions: snap.version_lines(),
