@@ -133,6 +133,70 @@ pub fn next_record(
     record
 }
 
+/// The end of a chain as a writer needs it: the last record's `seq` and
+/// `hash`, without its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    /// Sequence number of the last record.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: String,
+}
+
+impl From<&AuditRecord> for ChainHead {
+    fn from(r: &AuditRecord) -> Self {
+        ChainHead {
+            seq: r.seq,
+            hash: r.hash.clone(),
+        }
+    }
+}
+
+/// Builds the record that follows `head` (or the first record of a chain),
+/// like [`next_record`], and returns it with its payload's canonical JSON
+/// (the `payload_json` column), which is computed once for both the hash
+/// and the column. Writers that append many records use this form: they
+/// need only the head's `seq` and `hash`, not its payload.
+pub fn next_record_after(
+    head: Option<&ChainHead>,
+    at: DateTime<Utc>,
+    actor: impl Into<String>,
+    kind: impl Into<String>,
+    payload: Value,
+) -> (AuditRecord, String) {
+    let (seq, prev_hash) = match head {
+        Some(h) => (h.seq + 1, h.hash.clone()),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let at = at.trunc_subsecs(6);
+    let actor = actor.into();
+    let kind = kind.into();
+    let payload_json = canonical_json(&payload);
+    let mut preimage = String::with_capacity(payload_json.len() + 256);
+    preimage.push('[');
+    preimage.push_str(&seq.to_string());
+    for text in [format_at(&at).as_str(), actor.as_str(), kind.as_str()] {
+        preimage.push(',');
+        write_canonical(&Value::from(text), &mut preimage);
+    }
+    preimage.push(',');
+    preimage.push_str(&payload_json);
+    preimage.push(',');
+    write_canonical(&Value::from(prev_hash.as_str()), &mut preimage);
+    preimage.push(']');
+    let hash = hex::encode(Sha256::digest(preimage.as_bytes()));
+    let record = AuditRecord {
+        seq,
+        at,
+        actor,
+        kind,
+        payload,
+        prev_hash,
+        hash,
+    };
+    (record, payload_json)
+}
+
 /// A published point of the chain: the hash of record `seq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
@@ -425,6 +489,23 @@ mod tests {
             r.hash,
             "41cbcf255794e68c43cbfae1f73a93b9ffb6e4e9af3cfcb9a908c64e102a6588"
         );
+    }
+
+    #[test]
+    fn next_record_after_a_head_equals_next_record() {
+        let chain = sample_chain(3);
+        let payload = json!({"z": [1, 2.5, "x"], "a": {"k": null}});
+        let at = t0() + Duration::seconds(10) + Duration::nanoseconds(789);
+        let expected = next_record(chain.last(), at, "ops", "match", payload.clone());
+        let head = ChainHead::from(&chain[2]);
+        let (rec, payload_json) = next_record_after(Some(&head), at, "ops", "match", payload);
+        assert_eq!(rec, expected);
+        assert_eq!(payload_json, expected.payload_json());
+        let mut all = chain;
+        all.push(rec);
+        assert!(verify(all).is_ok());
+        let (first, _) = next_record_after(None, t0(), "cli", "screen", json!({}));
+        assert_eq!(first, next_record(None, t0(), "cli", "screen", json!({})));
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub mod session;
 
 pub use canonical::{canonical_json, write_canonical};
 pub use chain::{
-    next_record, verify, AuditRecord, Checkpoint, Verifier, VerifyError, VerifyReport, GENESIS_HASH,
+    next_record, next_record_after, verify, AuditRecord, ChainHead, Checkpoint, Verifier,
+    VerifyError, VerifyReport, GENESIS_HASH,
 };
 pub use export::{
     export_csv, export_jsonl, read_csv, read_jsonl, verify_csv, verify_jsonl, ExportError,

@@ -3,7 +3,8 @@
 //! Names go to `name`, `alias`, `weakAlias` and `previousName`; identifiers
 //! to their FtM property (`isinCode`, `uscCode`, `leiCode`, `ticker`, …);
 //! countries to `country`; the source's remarks to `notes`; designation
-//! programs to `program`; and a `topics` value derived from the list.
+//! programs to `programId`; a `topics` value derived from the list; and the
+//! source's extra fields when FtM has a property for them.
 
 use std::collections::BTreeMap;
 
@@ -66,6 +67,79 @@ pub fn topics_of(list: &str) -> &'static [&'static str] {
     }
 }
 
+/// The FtM properties a source's extra fields may carry as they are.
+const FTM_PROPERTIES: &[&str] = &[
+    "alias",
+    "birthPlace",
+    "buildDate",
+    "callSign",
+    "citizenship",
+    "classification",
+    "currency",
+    "deathDate",
+    "dissolutionDate",
+    "education",
+    "email",
+    "fatherName",
+    "firstName",
+    "flag",
+    "gender",
+    "grossRegisteredTonnage",
+    "idNumber",
+    "imoNumber",
+    "incorporationDate",
+    "innCode",
+    "isinCode",
+    "issueDate",
+    "jurisdiction",
+    "keywords",
+    "lastName",
+    "legalForm",
+    "leiCode",
+    "mainCountry",
+    "maturityDate",
+    "middleName",
+    "mmsi",
+    "model",
+    "motherName",
+    "nationality",
+    "notes",
+    "ogrnCode",
+    "pastFlags",
+    "passportNumber",
+    "phone",
+    "political",
+    "position",
+    "previousName",
+    "registrationNumber",
+    "religion",
+    "sector",
+    "serialNumber",
+    "sourceUrl",
+    "status",
+    "summary",
+    "swiftBic",
+    "taxNumber",
+    "ticker",
+    "title",
+    "tonnage",
+    "type",
+    "uscCode",
+    "weakAlias",
+    "website",
+];
+
+/// The FtM property of a source field: itself when FtM defines it, its FtM
+/// name for a few known fields, else `None`.
+pub fn ftm_property(field: &str) -> Option<&'static str> {
+    let mapped = match field {
+        "sourceInformationUrl" => "sourceUrl",
+        "vesselType" => "type",
+        other => other,
+    };
+    FTM_PROPERTIES.iter().copied().find(|p| *p == mapped)
+}
+
 /// Renders an entity as FtM; `last_seen` is the date of the list version it
 /// was read from.
 pub fn to_ftm(entity: &Entity, last_seen: Option<String>) -> FtmEntity {
@@ -112,14 +186,17 @@ pub fn to_ftm(entity: &Entity, last_seen: Option<String>) -> FtmEntity {
         add("notes", r);
     }
     for d in &entity.designations {
-        add("program", &d.program);
+        add("programId", &d.program);
     }
     for t in topics_of(entity.id.list()) {
         add("topics", t);
     }
     for (k, vals) in &entity.properties {
+        // Only FtM properties: strict FtM clients reject unknown ones. The
+        // rest stays in embargo's own entity (`/v1/entities/{id}`).
+        let Some(key) = ftm_property(k) else { continue };
         for v in vals {
-            add(k, v);
+            add(key, v);
         }
     }
     let first_seen = entity
@@ -176,7 +253,7 @@ mod tests {
         assert_eq!(f.properties["isinCode"], vec!["US16941M1099"]);
         assert_eq!(f.properties["ticker"], vec!["941 HK"]);
         assert_eq!(f.properties["country"], vec!["hk"]);
-        assert_eq!(f.properties["program"], vec![NS_CMIC_PROGRAM]);
+        assert_eq!(f.properties["programId"], vec![NS_CMIC_PROGRAM]);
         assert_eq!(f.properties["topics"], vec!["sanction"]);
         assert!(f.properties["notes"][0].contains("CMIC"));
         assert_eq!(f.datasets, vec!["us_ofac_cons", "us_ofac_ns_cmic"]);
@@ -199,10 +276,14 @@ mod tests {
         );
         e.birth_dates.push("1962-03-07".parse().unwrap());
         e.add_property("gender", "male");
+        e.add_property("licensePolicy", "presumption of denial");
+        e.add_property("sourceInformationUrl", "https://example.org/x");
         e.add_name("Johnny", NameKind::Former);
         let f = to_ftm(&e, None);
         assert_eq!(f.properties["birthDate"], vec!["1962-03-07"]);
         assert_eq!(f.properties["gender"], vec!["male"]);
+        assert_eq!(f.properties["sourceUrl"], vec!["https://example.org/x"]);
+        assert!(!f.properties.contains_key("licensePolicy"));
         assert_eq!(f.properties["previousName"], vec!["Johnny"]);
     }
 }

@@ -9,12 +9,13 @@
 //! | routes | role |
 //! |---|---|
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/v1/receipts/public-key` | none |
-//! | `/catalog`, `/algorithms`, `/search/{dataset}`, `/entities/{id}`, `/reconcile/{dataset}` (GET), `/v1/lists…`, `/v1/entities…` | read |
+//! | `/catalog`, `/algorithms`, `/search/{dataset}`, `/entities/{id}`, `/reconcile/{dataset}` (GET: manifest; running `queries` needs screen), `/reconcile/{dataset}/suggest/…`, `/v1/lists…`, `/v1/entities…` | read |
 //! | `/match/{dataset}`, `/reconcile/{dataset}` (POST), `/v1/screen…`, `/v1/trade`, `/v1/portfolio`, `/v1/receipts` | screen |
 //! | `/updatez`, `/v1/admin/…` | admin |
 //!
 //! Every error is an RFC 9457 problem (`application/problem+json`).
 
+pub mod api_schema;
 pub mod auth;
 pub mod config;
 pub mod console;
@@ -67,6 +68,15 @@ pub fn app(state: AppState) -> Router {
         .route("/search/{dataset}", get(y::search))
         .route("/entities/{id}", get(y::entity))
         .route("/reconcile/{dataset}", get(y::reconcile_manifest))
+        .route(
+            "/reconcile/{dataset}/suggest/entity",
+            get(y::suggest_entity),
+        )
+        .route("/reconcile/{dataset}/suggest/type", get(y::suggest_type))
+        .route(
+            "/reconcile/{dataset}/suggest/property",
+            get(y::suggest_property),
+        )
         .route("/v1/lists", get(v1::lists))
         .route("/v1/lists/{list}/versions", get(v1::versions))
         .route("/v1/lists/{list}/diff", get(v1::diff))

@@ -3,6 +3,7 @@
 //! Counters and histograms are plain atomics behind a read-mostly map, so
 //! recording a request costs a read lock and a few atomic adds.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,7 +50,13 @@ impl<K: Ord + Clone, V: Default> Family<K, V> {
         }
     }
 
-    fn get(&self, key: &K) -> Arc<V> {
+    /// The cell of `key`, created on first use. The common case (the cell
+    /// exists) takes a read lock and allocates nothing.
+    fn get<Q>(&self, key: &Q) -> Arc<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ToOwned<Owned = K> + ?Sized,
+    {
         if let Ok(cells) = self.cells.read() {
             if let Some(v) = cells.get(key) {
                 return Arc::clone(v);
@@ -59,7 +66,7 @@ impl<K: Ord + Clone, V: Default> Family<K, V> {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        Arc::clone(cells.entry(key.clone()).or_default())
+        Arc::clone(cells.entry(key.to_owned()).or_default())
     }
 
     fn snapshot(&self) -> Vec<(K, Arc<V>)> {
@@ -74,11 +81,42 @@ impl<K: Ord + Clone, V: Default> Family<K, V> {
     }
 }
 
+/// The counters and latencies of one route.
+#[derive(Debug, Default)]
+struct RouteStats {
+    latency: Histogram,
+    /// Requests by (method, status).
+    counts: Family<(&'static str, u16), AtomicU64>,
+}
+
+impl<K: Ord + Clone, V: Default> Default for Family<K, V> {
+    fn default() -> Self {
+        Family::new()
+    }
+}
+
+/// A method's name as a static string (`OTHER` for extension methods), so
+/// counting a request allocates nothing.
+fn method_name(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
+}
+
 /// The service's metrics.
 #[derive(Debug)]
 pub struct Metrics {
-    requests: Family<(String, String, u16), AtomicU64>,
-    latency: Family<String, Histogram>,
+    routes: Family<String, RouteStats>,
     screenings: Family<String, AtomicU64>,
     match_results: Family<String, AtomicU64>,
     gauges: Family<(String, String), AtomicU64>,
@@ -94,8 +132,7 @@ impl Metrics {
     /// Empty metrics.
     pub fn new() -> Self {
         Metrics {
-            requests: Family::new(),
-            latency: Family::new(),
+            routes: Family::new(),
             screenings: Family::new(),
             match_results: Family::new(),
             gauges: Family::new(),
@@ -103,27 +140,35 @@ impl Metrics {
     }
 
     /// Records one HTTP request by method, route template and status.
-    pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        self.requests
-            .get(&(method.to_string(), route.to_string(), status))
+    pub fn record_request(
+        &self,
+        method: &axum::http::Method,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+    ) {
+        let stats = self.routes.get(route);
+        stats
+            .counts
+            .get(&(method_name(method), status))
             .fetch_add(1, Ordering::Relaxed);
-        self.latency.get(&route.to_string()).observe(elapsed);
+        stats.latency.observe(elapsed);
     }
 
     /// Counts screening queries of a kind (`match`, `screen`, `trade`, …).
     pub fn record_screenings(&self, kind: &str, queries: u64) {
         self.screenings
-            .get(&kind.to_string())
+            .get(kind)
             .fetch_add(queries, Ordering::Relaxed);
     }
 
     /// Counts results returned by screenings, split by whether they are a match.
     pub fn record_results(&self, matched: u64, below_threshold: u64) {
         self.match_results
-            .get(&"true".to_string())
+            .get("true")
             .fetch_add(matched, Ordering::Relaxed);
         self.match_results
-            .get(&"false".to_string())
+            .get("false")
             .fetch_add(below_threshold, Ordering::Relaxed);
     }
 
@@ -139,21 +184,24 @@ impl Metrics {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP embargo_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE embargo_http_requests_total counter\n");
-        for ((method, route, status), v) in self.requests.snapshot() {
-            let _ = writeln!(
-                out,
-                "embargo_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {}",
-                escape(&method),
-                escape(&route),
-                v.load(Ordering::Relaxed)
-            );
+        let routes = self.routes.snapshot();
+        for (route, stats) in &routes {
+            for ((method, status), v) in stats.counts.snapshot() {
+                let _ = writeln!(
+                    out,
+                    "embargo_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {}",
+                    escape(route),
+                    v.load(Ordering::Relaxed)
+                );
+            }
         }
         out.push_str(
             "# HELP embargo_http_request_duration_seconds Time to answer HTTP requests.\n",
         );
         out.push_str("# TYPE embargo_http_request_duration_seconds histogram\n");
-        for (route, h) in self.latency.snapshot() {
-            let route = escape(&route);
+        for (route, stats) in &routes {
+            let h = &stats.latency;
+            let route = escape(route);
             for (i, le) in LATENCY_BUCKETS.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -227,9 +275,21 @@ mod tests {
     #[test]
     fn counts_and_histograms_render() {
         let m = Metrics::new();
-        m.record_request("POST", "/match/{dataset}", 200, Duration::from_micros(300));
-        m.record_request("POST", "/match/{dataset}", 200, Duration::from_millis(3));
-        m.record_request("GET", "/healthz", 200, Duration::from_micros(50));
+        use axum::http::Method;
+        m.record_request(
+            &Method::POST,
+            "/match/{dataset}",
+            200,
+            Duration::from_micros(300),
+        );
+        m.record_request(
+            &Method::POST,
+            "/match/{dataset}",
+            200,
+            Duration::from_millis(3),
+        );
+        m.record_request(&Method::GET, "/healthz", 200, Duration::from_micros(50));
+        m.record_request(&Method::GET, "/healthz", 503, Duration::from_micros(50));
         m.record_screenings("match", 2);
         m.record_results(1, 4);
         m.set_gauge("list_version_seq", "us_ofac_sdn", 2);
@@ -242,6 +302,9 @@ mod tests {
         ));
         assert!(text.contains(
             "embargo_http_request_duration_seconds_bucket{route=\"/match/{dataset}\",le=\"+Inf\"} 2"
+        ));
+        assert!(text.contains(
+            "embargo_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"503\"} 1"
         ));
         assert!(text.contains("embargo_screening_queries_total{kind=\"match\"} 2"));
         assert!(text.contains("embargo_match_results_total{match=\"false\"} 4"));

@@ -36,37 +36,49 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
     }
 }
 
-/// Records metrics for every request and turns any error response that is
+/// Records metrics for every request, turns any error response that is
 /// not already problem details (unknown route, wrong method, body too
-/// large, timeout) into one.
+/// large, timeout) into one, and says how long the server took in a
+/// `Server-Timing: app;dur=<ms>` header (the time to the response head).
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let resp = next.run(req).await;
-    let resp = ensure_problem(resp).await;
+    let mut resp = ensure_problem(resp).await;
+    let elapsed = started.elapsed();
+    let route = route
+        .as_ref()
+        .map(MatchedPath::as_str)
+        .unwrap_or("unmatched");
     state
         .metrics
-        .record_request(&method, &route, resp.status().as_u16(), started.elapsed());
+        .record_request(&method, route, resp.status().as_u16(), elapsed);
+    let timing = format!("app;dur={:.2}", elapsed.as_secs_f64() * 1000.0);
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        resp.headers_mut().insert(SERVER_TIMING, v);
+    }
     resp
 }
 
+/// The `Server-Timing` response header.
+pub const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
+
 /// Rewrites an error response without a problem body as problem details.
+/// Responses that already explain themselves in another form (the
+/// console's HTML error pages, problem details) are left alone; what is
+/// rewritten are the framework's empty and plain-text rejections.
 async fn ensure_problem(resp: Response) -> Response {
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
-    let is_problem = resp
+    let explained = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if is_problem {
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("text/html"));
+    if explained {
         return resp;
     }
     let (parts, body) = resp.into_parts();

@@ -4,8 +4,9 @@
 //! Handlers hand a record to the recorder and return; a dedicated thread
 //! appends records to the chain through [`Engine::audit`]. Under load the
 //! thread drains what is waiting and writes the records of one actor and
-//! kind as a single chained entry (`{"count": n, "requests": […]}`), so the
-//! log keeps every request while the database sees one commit per group. A
+//! kind as a single chained entry (`{"count": n, "versions": […],
+//! "requests": […]}`, see [`group_payload`]), so the log keeps every
+//! request while the database sees one commit per group. A
 //! full queue makes handlers wait (back-pressure) rather than drop records.
 //! Requests that need the record's sequence number (screening receipts)
 //! write synchronously with [`Engine::audit`] instead.
@@ -13,7 +14,10 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use chrono::Utc;
+use embargo_audit::{next_record_after, ChainHead};
 use embargo_engine::Engine;
+use embargo_store::NewAuditEntry;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -125,14 +129,128 @@ fn write_groups(engine: &Engine, pending: Vec<(String, String, Value)>) {
             _ => groups.push((actor, kind, vec![payload])),
         }
     }
-    for (actor, kind, mut payloads) in groups {
-        let payload = if payloads.len() == 1 {
-            payloads.pop().unwrap_or(Value::Null)
-        } else {
-            serde_json::json!({"count": payloads.len(), "requests": payloads})
-        };
-        if let Err(e) = engine.audit(&actor, &kind, payload) {
+    for (actor, kind, payloads) in groups {
+        let payload = group_payload(payloads);
+        if let Err(e) = append(engine, &actor, &kind, payload) {
             tracing::error!(error = %e, actor, kind, "cannot append to the audit log");
         }
+    }
+}
+
+/// The payload of a group of requests: the request itself when alone,
+/// else `{"count": n, "requests": […]}`. When every request names the same
+/// list versions (the usual case: one snapshot served them all), the
+/// versions are written once, as the group's `versions`, and left out of
+/// each request.
+pub fn group_payload(mut payloads: Vec<Value>) -> Value {
+    if payloads.len() == 1 {
+        return payloads.pop().unwrap_or(Value::Null);
+    }
+    let first = payloads
+        .first()
+        .and_then(|p| p.get("versions"))
+        .filter(|v| !v.is_null())
+        .cloned();
+    let shared = first.filter(|v| payloads.iter().all(|p| p.get("versions") == Some(v)));
+    if shared.is_some() {
+        for p in &mut payloads {
+            if let Value::Object(m) = p {
+                m.remove("versions");
+            }
+        }
+    }
+    let mut group = serde_json::Map::new();
+    group.insert("count".into(), Value::from(payloads.len()));
+    if let Some(v) = shared {
+        group.insert("versions".into(), v);
+    }
+    group.insert("requests".into(), Value::Array(payloads));
+    Value::Object(group)
+}
+
+/// Appends one record under the store lock. Only the head's `seq` and
+/// `hash` are read back, and the payload is made canonical once, so a
+/// large group costs one serialisation and one commit.
+fn append(engine: &Engine, actor: &str, kind: &str, payload: Value) -> Result<u64, String> {
+    engine
+        .with_store_mut(|s| {
+            let head = s.last_audit()?.map(|e| ChainHead {
+                seq: u64::try_from(e.seq).unwrap_or(0),
+                hash: e.hash,
+            });
+            let (rec, payload_json) =
+                next_record_after(head.as_ref(), Utc::now(), actor, kind, payload);
+            s.append_audit(&NewAuditEntry {
+                at: rec.at,
+                actor: rec.actor,
+                kind: rec.kind,
+                payload_json,
+                prev_hash: head.map(|h| h.hash),
+                hash: rec.hash,
+            })?;
+            Ok(rec.seq)
+        })
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_single_request_is_written_as_is() {
+        let p = json!({"route": "match", "versions": [1]});
+        assert_eq!(group_payload(vec![p.clone()]), p);
+    }
+
+    #[test]
+    fn shared_versions_are_hoisted_to_the_group() {
+        let v = json!([{"list": "us_ofac_sdn", "seq": 2}]);
+        let g = group_payload(vec![
+            json!({"q": "a", "versions": v}),
+            json!({"q": "b", "versions": v}),
+        ]);
+        assert_eq!(g["count"], 2);
+        assert_eq!(g["versions"], v);
+        assert_eq!(g["requests"], json!([{"q": "a"}, {"q": "b"}]));
+    }
+
+    #[test]
+    fn differing_versions_stay_with_each_request() {
+        let g = group_payload(vec![
+            json!({"q": "a", "versions": [1]}),
+            json!({"q": "b", "versions": [2]}),
+        ]);
+        assert!(g.get("versions").is_none());
+        assert_eq!(g["requests"][1]["versions"], json!([2]));
+    }
+
+    #[test]
+    fn records_are_chained_after_what_others_wrote() {
+        let engine = Arc::new(Engine::open_in_memory().unwrap());
+        engine.audit("cli", "note", json!({"n": 1})).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let rec = Recorder::start(Arc::clone(&engine));
+        rt.block_on(async {
+            for i in 0..50 {
+                rec.record("ops", "match", json!({"i": i, "versions": [7]}))
+                    .await;
+            }
+            rec.flush().await;
+        });
+        engine.audit("cli", "note", json!({"n": 2})).unwrap();
+        let report = engine.audit_verify().unwrap();
+        let all = engine.audit_records(1, 1000).unwrap();
+        assert_eq!(report.count, all.len() as u64);
+        let written: usize = all
+            .iter()
+            .filter(|r| r.kind == "match")
+            .map(|r| r.payload["count"].as_u64().unwrap_or(1) as usize)
+            .sum();
+        assert_eq!(written, 50, "every request is in the log");
     }
 }

@@ -13,6 +13,7 @@ use embargo_model::{EntityId, IdKind, PartialDate, Schema};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api_schema::{FtmSchemaName, PartialDateText};
 use crate::error::ApiError;
 use crate::yente::{ExampleQuery, FeatureExplanation, ListVersionRef};
 
@@ -50,16 +51,25 @@ impl From<ExampleQuery> for Query {
 
 /// An identifier in a `/v1` query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "isin", "value": "US16941M1099"}))]
 pub struct IdentifierIn {
     /// `isin`, `ticker`, `uscc`, `lei`, `imo`, `passport`, `national_id`,
     /// `tax_id`, `registration` (or another label).
+    #[schema(example = "isin", max_length = 40)]
     pub kind: String,
     /// The value; tickers may carry their market (`941 HK`).
+    #[schema(
+        pattern = "\\S",
+        min_length = 1,
+        max_length = 200,
+        example = "US16941M1099"
+    )]
     pub value: String,
 }
 
-/// One party to screen.
+/// One party to screen: at least a name or an identifier.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Hangzhou Hikvision Digital Technology", "schema": "Company", "countries": ["cn"]}))]
 pub struct ScreenQuery {
     /// A caller's reference, echoed back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,21 +77,27 @@ pub struct ScreenQuery {
     /// `Person`, `Company`, `Organization`, `LegalEntity`, `Vessel`,
     /// `Airplane` or `Security`; absent: any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FtmSchemaName>)]
     pub schema: Option<String>,
     /// The name to screen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "\\S", max_length = 500, example = "Xiaomi Corporation")]
     pub name: Option<String>,
     /// More names (aliases).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 50, example = json!(["小米集团"]))]
     pub names: Vec<String>,
     /// Country codes (ISO 3166-1 alpha-2) or names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 50, example = json!(["cn"]))]
     pub countries: Vec<String>,
     /// Dates of birth or incorporation (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<PartialDateText>, max_items = 50)]
     pub birth_dates: Vec<String>,
     /// Identifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 50)]
     pub identifiers: Vec<IdentifierIn>,
 }
 
@@ -89,6 +105,10 @@ pub struct ScreenQuery {
 const MAX_PARTS: usize = 50;
 /// The longest name accepted, in characters.
 const MAX_NAME: usize = 500;
+/// The longest identifier value accepted, in characters.
+const MAX_ID_VALUE: usize = 200;
+/// The longest identifier kind accepted, in characters.
+const MAX_ID_KIND: usize = 40;
 
 impl ScreenQuery {
     /// The matcher query, or why the query is unusable.
@@ -114,6 +134,15 @@ impl ScreenQuery {
         {
             return Err(format!(
                 "at most {MAX_PARTS} names, countries, dates or identifiers"
+            ));
+        }
+        if self.identifiers.iter().any(|i| {
+            i.value.trim().chars().count() > MAX_ID_VALUE
+                || i.kind.trim().chars().count() > MAX_ID_KIND
+        }) {
+            return Err(format!(
+                "an identifier's value is longer than {MAX_ID_VALUE} characters or its kind \
+                 longer than {MAX_ID_KIND}"
             ));
         }
         let birth_dates = self
@@ -149,6 +178,47 @@ impl ScreenQuery {
         })
     }
 
+    /// The query as understood: the schema under its API name, values
+    /// trimmed, blank names, countries and identifiers left out. Answers
+    /// echo this form.
+    pub fn normalized(&self) -> ScreenQuery {
+        let trim = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        };
+        ScreenQuery {
+            id: self.id.clone(),
+            schema: self
+                .schema
+                .as_deref()
+                .map(str::trim)
+                .and_then(|s| match Schema::parse(s) {
+                    Some(known) => Some(known.as_str().to_string()),
+                    None => Some(s.to_string()).filter(|s| !s.is_empty()),
+                }),
+            name: self
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+            names: trim(&self.names),
+            countries: trim(&self.countries),
+            birth_dates: trim(&self.birth_dates),
+            identifiers: self
+                .identifiers
+                .iter()
+                .filter(|i| !i.value.trim().is_empty())
+                .map(|i| IdentifierIn {
+                    kind: i.kind.trim().to_ascii_lowercase(),
+                    value: i.value.trim().to_string(),
+                })
+                .collect(),
+        }
+    }
+
     /// The key under which reviews of this query are remembered (SHA-256 of
     /// the canonical JSON of its schema, names and identifiers; see
     /// `embargo_engine::trail::query_key`).
@@ -164,11 +234,12 @@ impl ScreenQuery {
         let mut ids: Vec<String> = self
             .identifiers
             .iter()
+            .filter(|i| !i.value.trim().is_empty())
             .map(|i| format!("{} {}", i.kind.trim().to_ascii_lowercase(), i.value.trim()))
             .collect();
         ids.sort();
         embargo_engine::trail::query_key(&serde_json::json!({
-            "schema": self.schema.as_deref().and_then(Schema::parse).map(Schema::as_str),
+            "schema": self.schema.as_deref().map(str::trim).and_then(Schema::parse).map(Schema::as_str),
             "names": names,
             "identifiers": ids,
         }))
@@ -377,6 +448,37 @@ mod tests {
             ..ScreenQuery::default()
         };
         assert!(bad.to_query().is_err());
+        let long = ScreenQuery {
+            identifiers: vec![IdentifierIn {
+                kind: "isin".into(),
+                value: "0".repeat(201),
+            }],
+            ..ScreenQuery::default()
+        };
+        assert!(long.to_query().unwrap_err().contains("200"));
+    }
+
+    #[test]
+    fn normalized_queries_drop_blanks_and_name_the_schema() {
+        let q: ScreenQuery = serde_json::from_str(
+            r#"{"schema":" company ","name":"  ","names":[""," Xiaomi "],"countries":["cn",""],
+                "identifiers":[{"kind":" ISIN ","value":" US16941M1099 "},{"kind":"lei","value":" "}]}"#,
+        )
+        .unwrap();
+        let n = q.normalized();
+        assert_eq!(n.schema.as_deref(), Some("Company"));
+        assert_eq!(n.name, None);
+        assert_eq!(n.names, vec!["Xiaomi"]);
+        assert_eq!(n.countries, vec!["cn"]);
+        assert_eq!(
+            n.identifiers,
+            vec![IdentifierIn {
+                kind: "isin".into(),
+                value: "US16941M1099".into()
+            }]
+        );
+        assert_eq!(n.review_key(), q.review_key());
+        assert_eq!(n.to_query().unwrap(), q.to_query().unwrap());
     }
 
     #[test]

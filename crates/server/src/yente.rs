@@ -14,6 +14,7 @@ use embargo_model::{IdKind, PartialDate, Schema};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api_schema::{AlgorithmName, DatasetName, EntityIdText, FtmSchemaName, TopicName};
 use crate::error::ApiError;
 use crate::ftm::FtmEntity;
 
@@ -45,21 +46,33 @@ pub const ALGORITHMS: &[&str] = &["embargo-v1", "best", "logic-v2", "logic-v1", 
 
 /// An entity example to match: a schema and FtM properties.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"schema": "Company", "properties": {"name": ["Xiaomi Corporation"], "jurisdiction": ["cn"]}}))]
 pub struct EntityExample {
     /// An optional id for the example (echoed back).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The FtM schema (`Person`, `Company`, `Organization`, `LegalEntity`,
     /// `Vessel`, `Airplane`, `Security`).
+    #[schema(value_type = FtmSchemaName)]
     pub schema: String,
     /// FtM properties; each value is a list of strings (a single string is
-    /// accepted too).
+    /// accepted too). Names: `name`, `alias`, `weakAlias`, `previousName`,
+    /// `firstName`, `lastName`; countries: `country`, `jurisdiction`,
+    /// `nationality`; dates: `birthDate`, `incorporationDate`; identifiers:
+    /// `isinCode`, `leiCode`, `uscCode`, `ticker`, `imoNumber`,
+    /// `registrationNumber`, `taxNumber`, `passportNumber`, `idNumber`.
     #[serde(default, deserialize_with = "de_properties")]
+    #[schema(example = json!({"name": ["Hangzhou Hikvision Digital Technology"], "country": ["cn"]}))]
     pub properties: BTreeMap<String, Vec<String>>,
 }
 
 /// The body of `POST /match/{dataset}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(example = json!({"queries": {
+    "q1": {"schema": "Company", "properties": {"name": ["Xiaomi Corporation"], "jurisdiction": ["cn"]}},
+    "q2": {"schema": "Person", "properties": {"name": ["Kim Jong Un"], "birthDate": ["1984-01-08"], "nationality": ["kp"]}},
+    "q3": {"schema": "Security", "properties": {"isinCode": ["US16941M1099"]}}
+}}))]
 pub struct MatchRequest {
     /// The queries, by a key of the client's choice (at most 100).
     pub queries: BTreeMap<String, EntityExample>,
@@ -121,7 +134,8 @@ pub struct QueryResponse {
     pub results: Vec<ScoredEntity>,
     /// The number of results.
     pub total: Total,
-    /// The query as received.
+    /// The query as received (an FtM example, echoed even when invalid).
+    #[schema(value_type = Object)]
     pub query: EntityExample,
     /// Why the query could not be run (status 400).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,18 +195,23 @@ pub struct MatchParams {
     #[param(minimum = 0.0, maximum = 1.0)]
     pub cutoff: Option<f64>,
     /// The matching algorithm (all names run embargo's matcher).
+    #[param(value_type = Option<AlgorithmName>)]
     pub algorithm: Option<String>,
     /// Only these datasets.
     #[serde(default)]
+    #[param(value_type = Option<Vec<DatasetName>>)]
     pub include_dataset: Vec<String>,
     /// Not these datasets.
     #[serde(default)]
+    #[param(value_type = Option<Vec<DatasetName>>)]
     pub exclude_dataset: Vec<String>,
     /// Entity ids to leave out (dismissed false positives).
     #[serde(default)]
+    #[param(value_type = Option<Vec<EntityIdText>>)]
     pub exclude_entity_ids: Vec<String>,
     /// Only entities with one of these topics.
     #[serde(default)]
+    #[param(value_type = Option<Vec<TopicName>>)]
     pub topics: Vec<String>,
     /// Only entities added or changed in versions imported on or after this date.
     pub changed_since: Option<NaiveDate>,
@@ -204,21 +223,27 @@ pub struct MatchParams {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// The text to search for: a name, an ISIN, a ticker.
+    /// The text to search for: a name, an ISIN, a ticker, an entity id.
+    #[param(example = "hikvision")]
     pub q: Option<String>,
-    /// Only this schema.
+    /// Only this schema (`LegalEntity` covers every organisation).
+    #[param(value_type = Option<FtmSchemaName>)]
     pub schema: Option<String>,
     /// Only entities with these countries (ISO codes).
     #[serde(default)]
+    #[param(value_type = Option<Vec<String>>, example = json!(["cn"]))]
     pub countries: Vec<String>,
     /// Only these datasets.
     #[serde(default)]
+    #[param(value_type = Option<Vec<DatasetName>>)]
     pub include_dataset: Vec<String>,
     /// Not these datasets.
     #[serde(default)]
+    #[param(value_type = Option<Vec<DatasetName>>)]
     pub exclude_dataset: Vec<String>,
     /// Only entities with one of these topics.
     #[serde(default)]
+    #[param(value_type = Option<Vec<TopicName>>)]
     pub topics: Vec<String>,
     /// Results per page (default 10, at most 500).
     #[param(minimum = 0, maximum = 500)]

@@ -669,3 +669,389 @@ async fn screenings_are_audited_in_a_verifiable_chain() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["ok"], true, "{v}");
 }
+
+/// The properties FollowTheMoney defines for the schemata embargo serves
+/// (Thing, LegalEntity, Person, Organization, Company, Vessel, Airplane,
+/// Security), as yente renders them.
+const FTM_PROPERTIES: &[&str] = &[
+    "name",
+    "alias",
+    "weakAlias",
+    "previousName",
+    "notes",
+    "programId",
+    "topics",
+    "country",
+    "pastFlags",
+    "jurisdiction",
+    "address",
+    "birthDate",
+    "birthPlace",
+    "deathDate",
+    "nationality",
+    "citizenship",
+    "gender",
+    "title",
+    "position",
+    "firstName",
+    "lastName",
+    "middleName",
+    "fatherName",
+    "motherName",
+    "isinCode",
+    "leiCode",
+    "uscCode",
+    "ticker",
+    "imoNumber",
+    "registrationNumber",
+    "taxNumber",
+    "passportNumber",
+    "idNumber",
+    "innCode",
+    "ogrnCode",
+    "swiftBic",
+    "email",
+    "phone",
+    "website",
+    "incorporationDate",
+    "dissolutionDate",
+    "status",
+    "sector",
+    "legalForm",
+    "mmsi",
+    "callSign",
+    "flag",
+    "type",
+    "buildDate",
+    "registrationDate",
+    "tonnage",
+    "grossRegisteredTonnage",
+    "owner",
+    "operator",
+    "model",
+    "serialNumber",
+    "manufacturer",
+    "issuer",
+    "issueDate",
+    "maturityDate",
+    "currency",
+    "classification",
+    "sourceUrl",
+    "modifiedAt",
+    "createdAt",
+    "summary",
+    "description",
+    "education",
+    "religion",
+    "ethnicity",
+    "political",
+    "keywords",
+    "opencorporatesUrl",
+    "mainCountry",
+];
+
+#[tokio::test]
+async fn every_entity_renders_with_ftm_property_names() {
+    let snap = engine().snapshot();
+    let mut unknown = std::collections::BTreeSet::new();
+    for e in snap.entities() {
+        let f = embargo_server::ftm::to_ftm(e, None);
+        assert!(
+            matches!(
+                f.schema.as_str(),
+                "Person"
+                    | "Company"
+                    | "Organization"
+                    | "LegalEntity"
+                    | "Vessel"
+                    | "Airplane"
+                    | "Security"
+            ),
+            "{}",
+            f.schema
+        );
+        assert!(
+            f.properties["name"].iter().any(|n| !n.is_empty()),
+            "{}",
+            f.id
+        );
+        for k in f.properties.keys() {
+            if !FTM_PROPERTIES.contains(&k.as_str()) {
+                unknown.insert(k.clone());
+            }
+        }
+    }
+    assert!(unknown.is_empty(), "not FtM properties: {unknown:?}");
+}
+
+fn results(v: &Value, q: &str) -> Vec<Value> {
+    v["responses"][q]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn yente_parameters_limit_datasets_topics_and_changed_since() {
+    let app = router();
+    let body = || Some(fixture("yente_company.json"));
+    let (s, _, v) = send(&app, Method::POST, "/match/default?limit=1", body()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["limit"], 1);
+    assert_eq!(results(&v, "q1").len(), 1);
+
+    // include_dataset, repeated or comma-separated.
+    for uri in [
+        "/match/default?include_dataset=us_dod_1260h&include_dataset=us_dod_1237",
+        "/match/default?include_dataset=us_dod_1260h,us_dod_1237",
+    ] {
+        let (s, _, v) = send(&app, Method::POST, uri, body()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let r = results(&v, "q1");
+        assert!(!r.is_empty(), "{uri}: {v}");
+        for x in &r {
+            let ds = x["datasets"].to_string();
+            assert!(
+                ds.contains("us_dod_1260h") || ds.contains("us_dod_1237"),
+                "{ds}"
+            );
+        }
+    }
+    // topics: DoD lists are `mil`.
+    let (_, _, v) = send(&app, Method::POST, "/match/default?topics=mil", body()).await;
+    let r = results(&v, "q1");
+    assert!(!r.is_empty());
+    assert!(r
+        .iter()
+        .all(|x| x["properties"]["topics"].to_string().contains("mil")));
+
+    // changed_since: everything was imported today, nothing after 2999.
+    let (_, _, v) = send(
+        &app,
+        Method::POST,
+        "/match/default?changed_since=2000-01-01",
+        body(),
+    )
+    .await;
+    assert!(!results(&v, "q1").is_empty(), "{v}");
+    let (s, _, v) = send(
+        &app,
+        Method::POST,
+        "/match/default?changed_since=2999-01-01",
+        body(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(results(&v, "q1").is_empty(), "{v}");
+    let (s, _, _) = send(
+        &app,
+        Method::POST,
+        "/match/default?changed_since=yesterday",
+        body(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Every result carries the yente fields, and match = score >= threshold.
+    let (_, _, v) = send(&app, Method::POST, "/match/default?threshold=0.95", body()).await;
+    for x in results(&v, "q1") {
+        for k in [
+            "id",
+            "caption",
+            "schema",
+            "properties",
+            "datasets",
+            "referents",
+            "target",
+            "first_seen",
+            "last_seen",
+            "last_change",
+            "score",
+            "features",
+            "match",
+            "explanations",
+        ] {
+            assert!(x.get(k).is_some(), "result lacks {k}: {x}");
+        }
+        assert_eq!(x["match"], x["score"].as_f64().unwrap() >= 0.95);
+        for (_, e) in x["explanations"].as_object().unwrap() {
+            assert!(e["score"].is_number() && e["detail"].is_string(), "{e}");
+        }
+    }
+    assert_eq!(v["responses"]["q1"]["total"]["relation"], "eq");
+}
+
+#[tokio::test]
+async fn a_hundred_queries_a_batch_at_most() {
+    let app = router();
+    let queries: serde_json::Map<String, Value> = (0..100)
+        .map(|i| {
+            (
+                format!("c{i}"),
+                json!({"schema": "Company", "properties": {"name": [format!("Company number {i}")]}}),
+            )
+        })
+        .collect();
+    let (s, _, v) = send(
+        &app,
+        Method::POST,
+        "/match/default",
+        Some(json!({"queries": queries}).to_string()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["responses"].as_object().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn reconcile_get_queries_and_suggest_services() {
+    let app = router();
+    let (s, _, m) = send(&app, Method::GET, "/reconcile/us_dod_1260h", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(m["suggest"]["entity"]["service_path"], "/suggest/entity");
+    assert!(m["view"]["url"].as_str().unwrap().contains("{{id}}"));
+    let q = form_urlencoded::byte_serialize(
+        json!({"q0": {"query": "Hikvision", "type": "Company"}})
+            .to_string()
+            .as_bytes(),
+    )
+    .collect::<String>();
+    let (s, _, v) = send(
+        &app,
+        Method::GET,
+        &format!("/reconcile/us_dod_1260h?queries={q}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = v["q0"]["result"].as_array().unwrap();
+    assert!(!r.is_empty());
+    assert!(r
+        .iter()
+        .all(|x| x["id"].as_str().unwrap().starts_with("us_dod_1260h:")));
+    let (s, _, _) = send(&app, Method::GET, "/reconcile/default?queries=%7Bnot", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    let (s, _, v) = send(
+        &app,
+        Method::GET,
+        "/reconcile/default/suggest/entity?prefix=hikvisi&limit=3",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let r = v["result"].as_array().unwrap();
+    assert!(!r.is_empty() && r.len() <= 3, "{v}");
+    assert!(r[0]["name"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("hikvision"));
+    let (_, _, v) = send(
+        &app,
+        Method::GET,
+        "/reconcile/default/suggest/type?prefix=Co",
+        None,
+    )
+    .await;
+    assert_eq!(v["result"][0]["id"], "Company");
+    let (_, _, v) = send(
+        &app,
+        Method::GET,
+        "/reconcile/default/suggest/property?prefix=isin",
+        None,
+    )
+    .await;
+    assert_eq!(v["result"][0]["id"], "isinCode");
+    let (s, _, _) = send(&app, Method::GET, "/reconcile/nope/suggest/type", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn v1_reads_take_as_of() {
+    let app = router();
+    let (_, _, all) = send(&app, Method::GET, "/v1/lists/us_ofac_cons/versions", None).await;
+    let (s, _, early) = send(
+        &app,
+        Method::GET,
+        "/v1/lists/us_ofac_cons/versions?as_of=2025-04-30",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(early["as_of"], "2025-04-30");
+    let n_all = all["versions"].as_array().unwrap().len();
+    let n_early = early["versions"].as_array().unwrap().len();
+    assert!(n_early < n_all, "{n_early} of {n_all}");
+    let (s, _, h) = send(
+        &app,
+        Method::GET,
+        "/v1/entities/us_ofac_cons:30923/history?as_of=2025-04-30",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    let (_, _, h_all) = send(
+        &app,
+        Method::GET,
+        "/v1/entities/us_ofac_cons:30923/history",
+        None,
+    )
+    .await;
+    assert!(
+        h["revisions"].as_array().unwrap().len() < h_all["revisions"].as_array().unwrap().len()
+    );
+    let (s, _, _) = send(
+        &app,
+        Method::GET,
+        "/v1/entities/us_ofac_cons:30923/history?as_of=1990-01-01",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Every /v1 read names the versions it used.
+    let (_, _, e) = send(
+        &app,
+        Method::GET,
+        "/v1/entities/us_ofac_cons:30923?as_of=2025-04-30",
+        None,
+    )
+    .await;
+    assert!(e["version"]["seq"].is_number(), "{e}");
+    let (_, _, l) = send(&app, Method::GET, "/v1/lists?as_of=2025-04-30", None).await;
+    assert!(!l["versions"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn screen_echoes_the_query_as_understood() {
+    let app = router();
+    let (s, _, v) = send(
+        &app,
+        Method::POST,
+        "/v1/screen",
+        Some(
+            json!({"name": " Xiaomi Corporation ", "names": [""], "schema": "company"}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["query"],
+        json!({"name": "Xiaomi Corporation", "schema": "Company"})
+    );
+}
+
+#[tokio::test]
+async fn responses_say_how_long_the_server_took() {
+    let app = router();
+    let req = Request::builder()
+        .uri("/healthz")
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let timing = resp.headers()["server-timing"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(timing.starts_with("app;dur="), "{timing}");
+}

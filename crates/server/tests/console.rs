@@ -440,8 +440,50 @@ async fn console_is_merged_into_the_service() {
         assert_eq!(resp.status(), StatusCode::OK, "{uri}");
     }
     let resp = service
+        .clone()
         .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK, "the API still answers");
+    // The console's error pages stay HTML pages behind the service's
+    // middleware (only API errors are problem details).
+    for (uri, status, text) in [
+        (
+            "/entity/us_ofac_sdn:nope",
+            StatusCode::NOT_FOUND,
+            "No entity",
+        ),
+        (
+            "/lists/us_ofac_cons/diff?from=yesterday",
+            StatusCode::BAD_REQUEST,
+            "from:",
+        ),
+    ] {
+        let resp = service
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{uri}");
+        assert!(resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            body.contains("role=\"alert\"") && body.contains(text),
+            "{uri}: {body}"
+        );
+    }
+    let resp = service
+        .oneshot(Request::get("/v1/nowhere").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
 }

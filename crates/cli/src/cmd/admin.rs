@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Subcommand, ValueEnum};
-use embargo_audit::{export_csv, export_jsonl, verify_jsonl, Role, SignedReceipt};
+use embargo_audit::{export_csv, export_jsonl, verify_csv, verify_jsonl, Role, SignedReceipt};
 
 use super::{Ctx, EXIT_HITS};
 use crate::output::{print_json, Format, Table};
@@ -40,14 +40,17 @@ pub enum ExportFormat {
 pub enum AuditCmd {
     /// Check that no audit record was altered, removed, inserted or reordered.
     Verify {
-        /// Verify an exported JSONL file instead of the database.
+        /// Verify an exported file instead of the database (JSON Lines, or
+        /// CSV when the name ends in `.csv`).
         #[arg(long)]
         file: Option<PathBuf>,
         /// The head hash published earlier; fails if the chain no longer contains it as its head.
         #[arg(long)]
         head: Option<String>,
     },
-    /// Export audit records for a period.
+    /// Export audit records for a period, as JSON Lines (the default, also
+    /// with the global `--format json`) or CSV (`--as csv`, or the global
+    /// `--format csv`); both verify offline with `audit verify --file`.
     Export {
         /// From this date or RFC 3339 instant (inclusive).
         #[arg(long)]
@@ -55,8 +58,9 @@ pub enum AuditCmd {
         /// Up to this date or instant (exclusive).
         #[arg(long)]
         to: Option<String>,
-        #[arg(long = "as", value_enum, default_value = "jsonl")]
-        export_format: ExportFormat,
+        /// The export format; overrides the global `--format`.
+        #[arg(long = "as", value_enum)]
+        export_format: Option<ExportFormat>,
         /// Write to a file instead of stdout.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -145,8 +149,13 @@ pub fn audit(ctx: &Ctx, c: AuditCmd) -> anyhow::Result<ExitCode> {
                 Some(p) => {
                     let f =
                         File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-                    verify_jsonl(BufReader::new(f))
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+                    let csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                    let res = if csv {
+                        verify_csv(BufReader::new(f))
+                    } else {
+                        verify_jsonl(BufReader::new(f))
+                    };
+                    res.map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
                 }
                 None => ctx.engine()?.audit_verify().map_err(anyhow::Error::from),
             };
@@ -183,6 +192,10 @@ pub fn audit(ctx: &Ctx, c: AuditCmd) -> anyhow::Result<ExitCode> {
             export_format,
             output,
         } => {
+            let export_format = export_format.unwrap_or(match ctx.format {
+                Format::Csv => ExportFormat::Csv,
+                Format::Json | Format::Table => ExportFormat::Jsonl,
+            });
             let engine = ctx.engine()?;
             let from = from.as_deref().map(parse_when).transpose()?;
             let to = to.as_deref().map(parse_when).transpose()?;

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
 use crate::middleware::{text_response, ApiJson};
@@ -30,7 +30,7 @@ pub struct Ready {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
     responses((status = 200, description = "Alive", body = Health)))]
 pub async fn healthz() -> ApiJson<Health> {
     ApiJson(Health {
@@ -39,7 +39,7 @@ pub async fn healthz() -> ApiJson<Health> {
 }
 
 /// Readiness: lists are loaded and the audit recorder runs.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Ready),
         (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
@@ -63,7 +63,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Ready>, Api
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     text_response(
@@ -73,10 +73,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// This API's OpenAPI 3 document.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi", tag = "operations",
     responses((status = 200, description = "OpenAPI document", body = Object)))]
 pub async fn openapi() -> Response {
-    let doc = crate::openapi::ApiDoc::openapi();
-    let body = doc.to_json().unwrap_or_else(|_| "{}".into());
-    text_response("application/json", body)
+    text_response(
+        "application/json",
+        crate::openapi::document_json().to_string(),
+    )
 }

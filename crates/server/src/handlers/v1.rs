@@ -16,6 +16,10 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{blocking, engine_error, snapshot_at};
+use crate::api_schema::{
+    DatasetName, EntityIdText, Instant, ListName, ReportFormat, RoleName, TradeSide,
+    VersionSelector,
+};
 use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::ftm::{to_ftm, FtmEntity};
@@ -28,6 +32,8 @@ use crate::yente::{check_dataset, parse_query, ListVersionRef};
 const DEFAULT_THRESHOLD: f64 = 0.7;
 /// The most hits per query.
 const MAX_HITS: usize = 100;
+/// The longest security reference accepted, in characters.
+const MAX_SECURITY: usize = 500;
 
 /// Query parameters shared by reads: the date the answer is about.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -58,9 +64,11 @@ pub struct ScreenSettings {
     pub limit: Option<usize>,
     /// Only these datasets (`us_ofac_sdn`, `us_ofac_ns_cmic`, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<DatasetName>)]
     pub datasets: Vec<String>,
     /// Entity ids to leave out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<EntityIdText>)]
     pub exclude_entity_ids: Vec<String>,
     /// Screen against the lists as they stood on this date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +110,7 @@ impl ScreenSettings {
 
 /// A screening request: one party and the settings.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Xiaomi Corporation", "schema": "Company", "threshold": 0.7}))]
 pub struct ScreenRequest {
     /// The party.
     #[serde(flatten)]
@@ -195,7 +204,7 @@ fn audit_hits(r: &ScreenResult) -> Vec<Value> {
 /// Screens a party (names and identifiers) against the lists.
 #[utoipa::path(
     post,
-    path = "/v1/screen",
+    path = "/v1/screen", operation_id = "v1_screen",
     tag = "screening",
     params(ScreenParams),
     request_body = ScreenRequest,
@@ -216,10 +225,12 @@ pub async fn screen(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     RawQuery(raw): RawQuery,
-    ApiJson(req): ApiJson<ScreenRequest>,
+    ApiJson(mut req): ApiJson<ScreenRequest>,
 ) -> Result<ApiJson<ScreenResponse>, ApiError> {
     let params: ScreenParams = parse_query(raw.as_deref(), &[])?;
     let want_receipt = params.receipt.or(req.receipt).unwrap_or(false);
+    // Answer (and record) the query as understood.
+    req.query = req.query.normalized();
     let (opts, threshold) = req.settings.options()?;
     let snap = snapshot_at(&state, req.settings.as_of).await?;
     let apply = req.settings.apply_reviews.unwrap_or(true);
@@ -303,7 +314,7 @@ async fn signed_receipt(
 /// Requests a signed screening receipt: the same as `POST /v1/screen?receipt=true`.
 #[utoipa::path(
     post,
-    path = "/v1/receipts",
+    path = "/v1/receipts", operation_id = "v1_receipt",
     tag = "screening",
     request_body = ScreenRequest,
     responses(
@@ -339,7 +350,7 @@ pub struct PublicKey {
 /// The public key that verifies this installation's receipts.
 #[utoipa::path(
     get,
-    path = "/v1/receipts/public-key",
+    path = "/v1/receipts/public-key", operation_id = "v1_receipt_public_key",
     tag = "screening",
     responses((status = 200, description = "The public key", body = PublicKey))
 )]
@@ -354,8 +365,14 @@ pub async fn public_key(State(state): State<AppState>) -> Result<ApiJson<PublicK
 
 /// A batch of parties to screen.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"queries": [
+    {"id": "c1", "name": "Xiaomi Corporation"},
+    {"id": "c2", "name": "Plain Ordinary Tea Shop", "countries": ["gb"]},
+    {"id": "c3", "identifiers": [{"kind": "isin", "value": "US16941M1099"}]}
+], "threshold": 0.75}))]
 pub struct BatchRequest {
     /// The parties (at most the configured batch size, 1,000 by default).
+    #[schema(max_items = 1000)]
     pub queries: Vec<ScreenQuery>,
     /// The settings, applied to every query.
     #[serde(flatten)]
@@ -392,7 +409,7 @@ pub struct BatchResult {
 /// Screens up to 1,000 parties at once.
 #[utoipa::path(
     post,
-    path = "/v1/screen/batch",
+    path = "/v1/screen/batch", operation_id = "v1_screen_batch",
     tag = "screening",
     request_body = BatchRequest,
     responses(
@@ -478,14 +495,18 @@ pub async fn screen_batch(
 
 /// A trade to check.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"security": "Xiaomi Corporation", "side": "buy", "at": "2021-03-16 10:00"}))]
 pub struct TradeRequest {
     /// The security: an ISIN (`US16941M1099`), a ticker with market
     /// (`941 HK`) or an issuer name.
+    #[schema(pattern = "\\S", max_length = 500, example = "US16941M1099")]
     pub security: String,
     /// `buy`, `sell` or `hold`.
+    #[schema(value_type = TradeSide)]
     pub side: String,
     /// The trade instant: RFC 3339, `2021-03-16 10:00 Asia/Shanghai`, a
     /// New York local time, or a date (read as its last second in New York).
+    #[schema(value_type = Instant)]
     pub at: String,
     /// When the position was acquired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -513,7 +534,7 @@ pub struct TradeResponse {
 /// Checks whether a trade is restricted at an instant, and why.
 #[utoipa::path(
     post,
-    path = "/v1/trade",
+    path = "/v1/trade", operation_id = "v1_trade",
     tag = "law",
     request_body = TradeRequest,
     responses(
@@ -536,6 +557,11 @@ pub async fn trade(
     let side: Side = req.side.parse().map_err(ApiError::Unprocessable)?;
     let at =
         embargo_law::parse_instant(&req.at).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    if req.security.chars().count() > MAX_SECURITY {
+        return Err(ApiError::Unprocessable(format!(
+            "security is longer than {MAX_SECURITY} characters"
+        )));
+    }
     let security = SecurityRef::parse(&req.security);
     if security.is_empty() {
         return Err(ApiError::Unprocessable("security is empty".into()));
@@ -585,6 +611,7 @@ pub struct HoldingIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The security (ISIN, `941 HK` or a name).
+    #[schema(pattern = "\\S", max_length = 500, example = "941 HK")]
     pub security: String,
     /// The quantity held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -594,16 +621,29 @@ pub struct HoldingIn {
     pub held_since: Option<NaiveDate>,
 }
 
-/// A portfolio to screen.
+/// A portfolio to screen: `positions` or `csv` (or both).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"at": "2022-07-01", "positions": [
+    {"id": "p1", "security": "US16941M1099", "quantity": 1000.0, "held_since": "2020-12-01"},
+    {"id": "p2", "security": "1810 HK", "quantity": 5000.0},
+    {"id": "p3", "security": "Apple Inc"}
+]}))]
 pub struct PortfolioRequest {
     /// The instant of the screening (same forms as a trade's `at`).
+    #[schema(value_type = Instant)]
     pub at: String,
     /// The holdings as JSON …
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 10000)]
     pub positions: Vec<HoldingIn>,
-    /// … or as CSV text (`position_id,isin,ticker,market,name,quantity,held_since`).
+    /// … or as CSV text with a header line naming some of the columns
+    /// `position_id,isin,ticker,market,name,quantity,held_since`; each row
+    /// needs an ISIN, a ticker or a name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        pattern = "^(position_id|isin|ticker|market|name|quantity|held_since)(,(position_id|isin|ticker|market|name|quantity|held_since))*\\r?\\n",
+        example = "position_id,isin\\np1,US16941M1099\\n"
+    )]
     pub csv: Option<String>,
     /// Fund look-through threshold: a fund is restricted when restricted
     /// holdings exceed this share of it (default 0: any exposure).
@@ -612,6 +652,7 @@ pub struct PortfolioRequest {
     pub fund_threshold: Option<f64>,
     /// `json` (default), `csv` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ReportFormat>)]
     pub format: Option<String>,
     /// Use the lists as they stood on this date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -624,7 +665,7 @@ const MAX_POSITIONS: usize = 10_000;
 /// Screens every position of a portfolio for buy, sell and hold.
 #[utoipa::path(
     post,
-    path = "/v1/portfolio",
+    path = "/v1/portfolio", operation_id = "v1_portfolio",
     tag = "law",
     request_body = PortfolioRequest,
     responses(
@@ -659,6 +700,11 @@ pub async fn portfolio(
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     }
     for (i, h) in req.positions.iter().enumerate() {
+        if h.security.chars().count() > MAX_SECURITY {
+            return Err(ApiError::Unprocessable(format!(
+                "positions[{i}]: security is longer than {MAX_SECURITY} characters"
+            )));
+        }
         let security = SecurityRef::parse(&h.security);
         if security.is_empty() {
             return Err(ApiError::Unprocessable(format!(
@@ -769,7 +815,7 @@ pub struct ListsResponse {
 /// The lists, their latest versions and the versions in force at `as_of`.
 #[utoipa::path(
     get,
-    path = "/v1/lists",
+    path = "/v1/lists", operation_id = "v1_lists",
     tag = "lists",
     params(AsOfParams),
     responses(
@@ -804,6 +850,8 @@ pub async fn lists(
 pub struct VersionsResponse {
     /// The list.
     pub list: String,
+    /// The date asked about: only versions in force by then are listed.
+    pub as_of: Option<NaiveDate>,
     /// Its versions, oldest first.
     #[schema(value_type = Vec<Object>)]
     pub versions: Vec<Value>,
@@ -821,12 +869,13 @@ fn check_list(list: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The versions of a list, oldest first.
+/// The versions of a list, oldest first (with `as_of`: those whose as-of
+/// date is on or before it).
 #[utoipa::path(
     get,
-    path = "/v1/lists/{list}/versions",
+    path = "/v1/lists/{list}/versions", operation_id = "v1_list_versions",
     tag = "lists",
-    params(("list" = String, Path, description = "List key, e.g. us_ofac_cons")),
+    params(("list" = ListName, Path, description = "List key, e.g. us_ofac_cons"), AsOfParams),
     responses(
         (status = 200, description = "The versions", body = VersionsResponse),
         (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
@@ -837,17 +886,24 @@ fn check_list(list: &str) -> Result<(), ApiError> {
 pub async fn versions(
     State(state): State<AppState>,
     Path(list): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<ApiJson<VersionsResponse>, ApiError> {
     check_list(&list)?;
+    let p: AsOfParams = parse_query(raw.as_deref(), &[])?;
     let engine = Arc::clone(&state.engine);
     let l = list.clone();
     let versions = blocking(move || engine.versions(&l).map_err(engine_error)).await?;
     let versions = versions
         .iter()
+        .filter(|v| p.as_of.is_none_or(|d| v.as_of() <= d))
         .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
-    Ok(ApiJson(VersionsResponse { list, versions }))
+    Ok(ApiJson(VersionsResponse {
+        list,
+        as_of: p.as_of,
+        versions,
+    }))
 }
 
 /// Query parameters of a diff.
@@ -856,8 +912,10 @@ pub async fn versions(
 pub struct DiffParams {
     /// The older version: `latest`, a date, a sequence number (`3`, `v3`) or
     /// `id:N` (default: the one before `to`).
+    #[param(value_type = Option<VersionSelector>)]
     pub from: Option<String>,
     /// The newer version (default: the latest).
+    #[param(value_type = Option<VersionSelector>)]
     pub to: Option<String>,
 }
 
@@ -872,9 +930,9 @@ fn version_sel(name: &str, v: Option<String>) -> Result<Option<VersionSel>, ApiE
 /// What changed between two versions of a list.
 #[utoipa::path(
     get,
-    path = "/v1/lists/{list}/diff",
+    path = "/v1/lists/{list}/diff", operation_id = "v1_list_diff",
     tag = "lists",
-    params(("list" = String, Path, description = "List key"), DiffParams),
+    params(("list" = ListName, Path, description = "List key"), DiffParams),
     responses(
         (status = 200, description = "Added, removed and changed entities", body = Object),
         (status = 400, description = "Invalid version selector", body = Problem, content_type = "application/problem+json"),
@@ -928,9 +986,9 @@ pub struct EntityResponse {
 /// One entity as its list stood at `as_of` (default: the latest version).
 #[utoipa::path(
     get,
-    path = "/v1/entities/{id}",
+    path = "/v1/entities/{id}", operation_id = "v1_entity",
     tag = "lists",
-    params(("id" = String, Path, description = "Entity id, e.g. us_ofac_cons:30923"), AsOfParams),
+    params(("id" = EntityIdText, Path, description = "Entity id, e.g. us_ofac_cons:30923"), AsOfParams),
     responses(
         (status = 200, description = "The entity", body = EntityResponse),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
@@ -968,17 +1026,21 @@ pub async fn entity(
 pub struct HistoryResponse {
     /// The entity id.
     pub id: String,
-    /// Its revisions across the versions of its list, oldest first.
+    /// The date asked about: only revisions of versions in force by then.
+    pub as_of: Option<NaiveDate>,
+    /// Its revisions across the versions of its list, oldest first; each
+    /// names its list version.
     #[schema(value_type = Vec<Object>)]
     pub revisions: Vec<Value>,
 }
 
-/// An entity's history across the versions of its list.
+/// An entity's history across the versions of its list (with `as_of`: up
+/// to the version in force on that date).
 #[utoipa::path(
     get,
-    path = "/v1/entities/{id}/history",
+    path = "/v1/entities/{id}/history", operation_id = "v1_entity_history",
     tag = "lists",
-    params(("id" = String, Path, description = "Entity id")),
+    params(("id" = EntityIdText, Path, description = "Entity id"), AsOfParams),
     responses(
         (status = 200, description = "The revisions", body = HistoryResponse),
         (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
@@ -989,21 +1051,32 @@ pub struct HistoryResponse {
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<ApiJson<HistoryResponse>, ApiError> {
+    let p: AsOfParams = parse_query(raw.as_deref(), &[])?;
     let engine = Arc::clone(&state.engine);
     let eid = EntityId(id.clone());
     let revs = blocking(move || engine.history(&eid).map_err(engine_error)).await?;
+    let revs: Vec<_> = revs
+        .into_iter()
+        .filter(|r| p.as_of.is_none_or(|d| r.version.as_of() <= d))
+        .collect();
     if revs.is_empty() {
-        return Err(ApiError::NotFound(format!(
-            "entity '{id}' is in no version of any list"
-        )));
+        return Err(ApiError::NotFound(match p.as_of {
+            Some(d) => format!("entity '{id}' is in no version of its list as of {d}"),
+            None => format!("entity '{id}' is in no version of any list"),
+        }));
     }
     let revisions = revs
         .iter()
         .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
-    Ok(ApiJson(HistoryResponse { id, revisions }))
+    Ok(ApiJson(HistoryResponse {
+        id,
+        as_of: p.as_of,
+        revisions,
+    }))
 }
 
 /// The versions served after a reload or update.
@@ -1023,7 +1096,7 @@ pub struct ReloadResponse {
 /// old snapshot.
 #[utoipa::path(
     post,
-    path = "/v1/admin/reload",
+    path = "/v1/admin/reload", operation_id = "v1_admin_reload",
     tag = "admin",
     responses(
         (status = 200, description = "The versions now served", body = ReloadResponse),
@@ -1060,7 +1133,7 @@ pub async fn reload(
 /// (`embargo update`). Nothing is written unless every download parses.
 #[utoipa::path(
     post,
-    path = "/v1/admin/update",
+    path = "/v1/admin/update", operation_id = "v1_admin_update",
     tag = "admin",
     responses(
         (status = 200, description = "What was imported and the versions now served", body = ReloadResponse),
@@ -1130,7 +1203,7 @@ pub struct KeyInfo {
 /// The API keys.
 #[utoipa::path(
     get,
-    path = "/v1/admin/keys",
+    path = "/v1/admin/keys", operation_id = "v1_admin_keys",
     tag = "admin",
     responses(
         (status = 200, description = "Every key", body = Vec<KeyInfo>),
@@ -1157,10 +1230,18 @@ pub async fn keys(State(state): State<AppState>) -> Result<ApiJson<Vec<KeyInfo>>
 
 /// A key to create.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "onboarding service", "role": "screen"}))]
 pub struct NewKeyRequest {
-    /// A name for the key (recorded as the actor in the audit log).
+    /// A name for the key (recorded as the actor in the audit log): 1 to
+    /// 100 printable characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        min_length = 1,
+        max_length = 100
+    )]
     pub name: String,
     /// `read`, `screen` or `admin`.
+    #[schema(value_type = RoleName)]
     pub role: String,
 }
 
@@ -1180,7 +1261,7 @@ pub struct NewKeyResponse {
 /// Creates an API key.
 #[utoipa::path(
     post,
-    path = "/v1/admin/keys",
+    path = "/v1/admin/keys", operation_id = "v1_admin_create_key",
     tag = "admin",
     request_body = NewKeyRequest,
     responses(
@@ -1235,7 +1316,7 @@ pub async fn create_key(
 /// Revokes an API key.
 #[utoipa::path(
     delete,
-    path = "/v1/admin/keys/{id}",
+    path = "/v1/admin/keys/{id}", operation_id = "v1_admin_revoke_key",
     tag = "admin",
     params(("id" = String, Path, description = "The key's public id")),
     responses(
@@ -1278,7 +1359,7 @@ pub struct AuditParams {
 /// Audit records in sequence order.
 #[utoipa::path(
     get,
-    path = "/v1/admin/audit",
+    path = "/v1/admin/audit", operation_id = "v1_admin_audit",
     tag = "admin",
     params(AuditParams),
     responses(
@@ -1315,7 +1396,7 @@ pub async fn audit_log(
 /// Verifies the whole audit chain.
 #[utoipa::path(
     get,
-    path = "/v1/admin/audit/verify",
+    path = "/v1/admin/audit/verify", operation_id = "v1_admin_audit_verify",
     tag = "admin",
     responses(
         (status = 200, description = "The chain verifies: count and head hash", body = Object),

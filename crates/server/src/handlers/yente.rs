@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap};
 use chrono::{NaiveDate, NaiveTime};
+use embargo_audit::Role;
 use embargo_engine::{ScreenOptions, Snapshot};
 use embargo_match::Query;
 use embargo_model::{EntityId, IdKind, Schema};
@@ -15,6 +16,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::{blocking, snapshot_at};
+use crate::api_schema::{DatasetName, EntityIdText, FtmSchemaName};
 use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::ftm::{datasets_of, to_ftm, topics_of, FtmEntity};
@@ -162,9 +164,9 @@ fn run_query(
 /// returned best first, marked `match` when `score >= threshold`.
 #[utoipa::path(
     post,
-    path = "/match/{dataset}",
+    path = "/match/{dataset}", operation_id = "match",
     tag = "yente",
-    params(("dataset" = String, Path, description = "Dataset: default, us_ofac_sdn, us_ofac_cons, us_ofac_ns_cmic, us_dod_1260h, us_dod_1237, us_bis_dpl, us_trade_csl"), MatchParams),
+    params(("dataset" = DatasetName, Path, description = "The dataset to match against (`default`: every list)"), MatchParams),
     request_body = MatchRequest,
     responses(
         (status = 200, description = "One response per query", body = MatchResponse),
@@ -358,9 +360,9 @@ fn identifier_query(q: &str) -> Vec<(IdKind, String)> {
 /// Text search over a dataset (yente's `/search`).
 #[utoipa::path(
     get,
-    path = "/search/{dataset}",
+    path = "/search/{dataset}", operation_id = "search",
     tag = "yente",
-    params(("dataset" = String, Path, description = "Dataset name"), SearchParams),
+    params(("dataset" = DatasetName, Path, description = "The dataset to search"), SearchParams),
     responses(
         (status = 200, description = "Search results", body = SearchResponse),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
@@ -513,9 +515,9 @@ pub struct EntityParams {
 /// One entity in FtM shape (yente's `/entities/{id}`).
 #[utoipa::path(
     get,
-    path = "/entities/{id}",
+    path = "/entities/{id}", operation_id = "fetch_entity",
     tag = "yente",
-    params(("id" = String, Path, description = "Entity id, e.g. us_ofac_sdn:306"), EntityParams),
+    params(("id" = EntityIdText, Path, description = "Entity id, e.g. us_ofac_cons:30923"), EntityParams),
     responses(
         (status = 200, description = "The entity", body = FtmEntity),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
@@ -578,7 +580,7 @@ pub struct Catalog {
 /// The datasets served (yente's `/catalog`).
 #[utoipa::path(
     get,
-    path = "/catalog",
+    path = "/catalog", operation_id = "catalog",
     tag = "yente",
     responses(
         (status = 200, description = "The datasets", body = Catalog),
@@ -669,7 +671,7 @@ pub struct Algorithms {
 /// The matching algorithms (yente's `/algorithms`).
 #[utoipa::path(
     get,
-    path = "/algorithms",
+    path = "/algorithms", operation_id = "algorithms",
     tag = "yente",
     responses(
         (status = 200, description = "The algorithms", body = Algorithms),
@@ -711,54 +713,103 @@ pub async fn algorithms() -> ApiJson<Algorithms> {
     })
 }
 
-/// The OpenRefine reconciliation service manifest.
+/// Query parameters of `GET /reconcile/{dataset}`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReconcileParams {
+    /// Queries as JSON text (`{"q0": {"query": "Hikvision"}}`), as OpenRefine
+    /// sends them; without it the service manifest is returned. Running
+    /// queries needs the `screen` role.
+    #[param(example = r#"{"q0":{"query":"Hikvision","type":"Company"}}"#)]
+    pub queries: Option<String>,
+}
+
+/// The base URL of this service as the client reached it.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// The OpenRefine reconciliation service manifest, or with `queries` the
+/// candidates of each query (as `POST` answers).
 #[utoipa::path(
     get,
-    path = "/reconcile/{dataset}",
+    path = "/reconcile/{dataset}", operation_id = "reconcile",
     tag = "reconciliation",
-    params(("dataset" = String, Path, description = "Dataset name")),
+    params(("dataset" = DatasetName, Path, description = "The dataset to reconcile against"), ReconcileParams),
     responses(
-        (status = 200, description = "Service manifest", body = Object),
+        (status = 200, description = "The service manifest, or candidates per query", body = Object),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Running queries needs the screen role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown dataset", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Queries do not fit the schema", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))
 )]
 pub async fn reconcile_manifest(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(dataset): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<ApiJson<Value>, ApiError> {
     crate::yente::check_dataset(&dataset)?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let base = format!("http://{host}");
+    let p: ReconcileParams = parse_query(raw.as_deref(), &[])?;
+    if let Some(text) = p.queries.as_deref().filter(|t| !t.trim().is_empty()) {
+        if !principal.role.allows(Role::Screen) {
+            return Err(ApiError::Forbidden(format!(
+                "running reconciliation queries needs the 'screen' role; the key has '{}'",
+                principal.role
+            )));
+        }
+        let queries = parse_reconcile_queries(text)?;
+        return run_reconcile(&state, &principal, &dataset, &queries).await;
+    }
+    let base = base_url(&headers);
     let types: Vec<Value> = Schema::ALL
         .iter()
         .map(|s| json!({"id": s.as_str(), "name": s.as_str()}))
         .collect();
+    let service = format!("{base}/reconcile/{dataset}");
     Ok(ApiJson(json!({
         "versions": ["0.2"],
         "name": format!("embargo ({dataset})"),
         "identifierSpace": "https://embargo.dev/entities/",
         "schemaSpace": "https://followthemoney.tech/explorer/schemata/",
         "defaultTypes": types,
-        "view": {"url": format!("{base}/entities/{{{{id}}}}")},
-        "preview": {"url": format!("{base}/entities/{{{{id}}}}"), "width": 430, "height": 300},
+        "view": {"url": format!("{base}/entity/{{{{id}}}}")},
+        "preview": {"url": format!("{base}/entity/{{{{id}}}}"), "width": 430, "height": 300},
+        "suggest": {
+            "entity": {"service_url": service, "service_path": "/suggest/entity"},
+            "type": {"service_url": service, "service_path": "/suggest/type"},
+            "property": {"service_url": service, "service_path": "/suggest/property"},
+        },
     })))
 }
 
 /// One OpenRefine query.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(example = json!({"query": "Hikvision", "type": "Company", "limit": 3}))]
 pub struct ReconcileQuery {
     /// The text to reconcile.
+    #[schema(pattern = "\\S", max_length = 500)]
     pub query: String,
     /// The FtM schema (`Company`, `Person`, …).
     #[serde(default, rename = "type")]
+    #[schema(value_type = Option<FtmSchemaName>)]
     pub kind: Option<String>,
     /// Most candidates returned (default 5).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// Extra properties (`{"pid": "country", "v": "cn"}`).
     #[serde(default)]
@@ -767,33 +818,48 @@ pub struct ReconcileQuery {
 
 /// A property constraint of an OpenRefine query.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(example = json!({"pid": "country", "v": "cn"}))]
 pub struct ReconcileProperty {
     /// The FtM property.
     pub pid: String,
-    /// Its value.
-    #[schema(value_type = Object)]
+    /// Its value: a string, or an object with an `id`.
+    #[schema(value_type = serde_json::Value)]
     pub v: Value,
 }
 
 /// The body of a reconciliation request (JSON form).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(example = json!({"queries": {"q0": {"query": "Hikvision", "type": "Company"}, "q1": {"query": "Xiaomi"}}}))]
 pub struct ReconcileRequest {
-    /// The queries by key.
+    /// The queries by key (at most 100).
     pub queries: BTreeMap<String, ReconcileQuery>,
+}
+
+/// Reads OpenRefine's queries: `{"q0": {…}}`, or `{"queries": {"q0": {…}}}`.
+fn parse_reconcile_queries(text: &str) -> Result<BTreeMap<String, ReconcileQuery>, ApiError> {
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| ApiError::BadRequest(format!("queries: invalid JSON: {e}")))?;
+    let parsed = if v.get("queries").is_some() {
+        serde_json::from_value::<ReconcileRequest>(v).map(|r| r.queries)
+    } else {
+        serde_json::from_value(v)
+    };
+    parsed.map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))
 }
 
 /// Reconcile names (OpenRefine): the form field `queries` (JSON text) as
 /// OpenRefine sends it, or a JSON body `{"queries": {…}}`.
 #[utoipa::path(
     post,
-    path = "/reconcile/{dataset}",
+    path = "/reconcile/{dataset}", operation_id = "reconcile_post",
     tag = "reconciliation",
-    params(("dataset" = String, Path, description = "Dataset name")),
+    params(("dataset" = DatasetName, Path, description = "The dataset to reconcile against")),
     request_body(content = ReconcileRequest, description = "Queries (also accepted as the form field `queries`)"),
     responses(
         (status = 200, description = "Candidates per query", body = Object),
         (status = 400, description = "Invalid queries", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role does not allow screening", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown dataset", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Queries do not fit the schema", body = Problem, content_type = "application/problem+json"),
     ),
@@ -811,32 +877,42 @@ pub async fn reconcile(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let queries: BTreeMap<String, ReconcileQuery> = if form {
+    let queries = if form {
         let text = form_urlencoded::parse(&body)
             .find(|(k, _)| k == "queries")
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| ApiError::BadRequest("the form has no field 'queries'".into()))?;
-        serde_json::from_str(&text).map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))?
+        parse_reconcile_queries(&text)?
     } else {
-        let v: Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
-        let parsed = if v.get("queries").is_some() {
-            serde_json::from_value::<ReconcileRequest>(v).map(|r| r.queries)
-        } else {
-            serde_json::from_value(v)
-        };
-        parsed.map_err(|e| ApiError::Unprocessable(format!("queries: {e}")))?
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+        parse_reconcile_queries(text)?
     };
+    run_reconcile(&state, &principal, &dataset, &queries).await
+}
+
+/// Runs reconciliation queries and records them in the audit log.
+async fn run_reconcile(
+    state: &AppState,
+    principal: &Principal,
+    dataset: &str,
+    queries: &BTreeMap<String, ReconcileQuery>,
+) -> Result<ApiJson<Value>, ApiError> {
     if queries.len() > MAX_MATCH_QUERIES {
         return Err(ApiError::BadRequest(format!(
             "too many queries: {} (at most {MAX_MATCH_QUERIES})",
             queries.len()
         )));
     }
+    if let Some((k, _)) = queries.iter().find(|(_, q)| q.query.chars().count() > 500) {
+        return Err(ApiError::Unprocessable(format!(
+            "query '{k}' is longer than 500 characters"
+        )));
+    }
     let snap = state.engine.snapshot();
-    let include = (dataset != "default").then(|| vec![dataset.clone()]);
+    let include = (dataset != "default").then(|| vec![dataset.to_string()]);
     let mut out = serde_json::Map::new();
-    for (key, q) in &queries {
+    for (key, q) in queries {
         let mut props: BTreeMap<String, Vec<String>> = BTreeMap::new();
         props.insert("name".into(), vec![q.query.clone()]);
         for p in &q.properties {
@@ -896,4 +972,231 @@ pub async fn reconcile(
         )
         .await;
     Ok(ApiJson(Value::Object(out)))
+}
+
+/// Query parameters of the reconciliation suggest services.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestParams {
+    /// What the user typed so far.
+    #[param(example = "hikv")]
+    pub prefix: Option<String>,
+    /// Most suggestions (default 10, at most 100).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<usize>,
+}
+
+/// One suggestion.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Suggestion {
+    /// The id to use (entity id, schema or property name).
+    pub id: String,
+    /// What to show.
+    pub name: String,
+    /// More about it (an entity's schema and lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Suggestions, best first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Suggestions {
+    /// The suggestions.
+    pub result: Vec<Suggestion>,
+}
+
+/// The FtM properties a reconciliation query can use, with their labels.
+const SUGGEST_PROPERTIES: &[(&str, &str)] = &[
+    ("alias", "Alias"),
+    ("birthDate", "Birth date"),
+    ("country", "Country"),
+    ("idNumber", "ID number"),
+    ("imoNumber", "IMO number"),
+    ("incorporationDate", "Incorporation date"),
+    ("isinCode", "ISIN"),
+    ("jurisdiction", "Jurisdiction"),
+    ("leiCode", "LEI"),
+    ("nationality", "Nationality"),
+    ("passportNumber", "Passport number"),
+    ("registrationNumber", "Registration number"),
+    ("taxNumber", "Tax number"),
+    ("ticker", "Ticker"),
+    ("uscCode", "Unified social credit code"),
+    ("weakAlias", "Weak alias"),
+];
+
+/// Suggests entities whose names start like the prefix (OpenRefine).
+#[utoipa::path(
+    get,
+    path = "/reconcile/{dataset}/suggest/entity", operation_id = "reconcile_suggest_entity",
+    tag = "reconciliation",
+    params(("dataset" = DatasetName, Path, description = "The dataset to search"), SuggestParams),
+    responses(
+        (status = 200, description = "Entities, best first", body = Suggestions),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown dataset", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn suggest_entity(
+    State(state): State<AppState>,
+    Path(dataset): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<ApiJson<Suggestions>, ApiError> {
+    let filter = DatasetFilter::new(&dataset, &[], &[])?;
+    let p: SuggestParams = parse_query(raw.as_deref(), &[])?;
+    let limit = suggest_limit(p.limit)?;
+    let prefix = p.prefix.as_deref().map(str::trim).unwrap_or("");
+    if prefix.is_empty() {
+        return Ok(ApiJson(Suggestions { result: Vec::new() }));
+    }
+    let snap = state.engine.snapshot();
+    // Names that start with the prefix, or have a word that does, first;
+    // then what the matcher finds for the prefix as a whole name.
+    let needle = prefix.to_lowercase();
+    let word = format!(" {needle}");
+    let mut found: Vec<(u8, &embargo_model::Entity)> = Vec::new();
+    for e in snap.entities() {
+        if !filter.allows(&datasets_of(e)) {
+            continue;
+        }
+        let rank = e
+            .names
+            .iter()
+            .filter_map(|n| {
+                let l = n.value.to_lowercase();
+                if l.starts_with(&needle) {
+                    Some(0)
+                } else if l.contains(&word) {
+                    Some(1)
+                } else {
+                    None
+                }
+            })
+            .min();
+        if let Some(r) = rank {
+            found.push((r, e));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.caption().cmp(b.1.caption())));
+    let mut picked: Vec<&embargo_model::Entity> = found.into_iter().map(|(_, e)| e).collect();
+    if picked.len() < limit {
+        let query = Query {
+            names: vec![prefix.to_string()],
+            ..Query::default()
+        };
+        let opts = ScreenOptions {
+            limit: limit * 3,
+            threshold: 0.5,
+            datasets: filter.source_lists(),
+            exclude_ids: Vec::new(),
+        };
+        for h in snap.screen(&query, &opts).hits {
+            if let Some(e) = snap.entity(&EntityId(h.entity_id.clone())) {
+                if filter.allows(&datasets_of(e)) && !picked.iter().any(|p| p.id == e.id) {
+                    picked.push(e);
+                }
+            }
+        }
+    }
+    let result = picked
+        .into_iter()
+        .take(limit)
+        .map(|e| Suggestion {
+            id: e.id.to_string(),
+            name: e.caption().to_string(),
+            description: Some(format!(
+                "{} · {}",
+                e.schema.as_str(),
+                datasets_of(e).join(", ")
+            )),
+        })
+        .collect();
+    Ok(ApiJson(Suggestions { result }))
+}
+
+fn suggest_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit.unwrap_or(10) {
+        n @ 1..=100 => Ok(n),
+        _ => Err(ApiError::BadRequest(
+            "limit must be between 1 and 100".into(),
+        )),
+    }
+}
+
+fn by_prefix<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    prefix: Option<&str>,
+    limit: usize,
+) -> Vec<Suggestion> {
+    let prefix = prefix.map(|p| p.trim().to_lowercase()).unwrap_or_default();
+    items
+        .filter(|(id, name)| {
+            id.to_lowercase().starts_with(&prefix) || name.to_lowercase().starts_with(&prefix)
+        })
+        .take(limit)
+        .map(|(id, name)| Suggestion {
+            id: id.to_string(),
+            name: name.to_string(),
+            description: None,
+        })
+        .collect()
+}
+
+/// Suggests FtM schemata (OpenRefine types).
+#[utoipa::path(
+    get,
+    path = "/reconcile/{dataset}/suggest/type", operation_id = "reconcile_suggest_type",
+    tag = "reconciliation",
+    params(("dataset" = DatasetName, Path, description = "The dataset"), SuggestParams),
+    responses(
+        (status = 200, description = "Schemata", body = Suggestions),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown dataset", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn suggest_type(
+    Path(dataset): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<ApiJson<Suggestions>, ApiError> {
+    crate::yente::check_dataset(&dataset)?;
+    let p: SuggestParams = parse_query(raw.as_deref(), &[])?;
+    let limit = suggest_limit(p.limit)?;
+    let items = Schema::ALL.iter().map(|s| (s.as_str(), s.as_str()));
+    Ok(ApiJson(Suggestions {
+        result: by_prefix(items, p.prefix.as_deref(), limit),
+    }))
+}
+
+/// Suggests the FtM properties a query can use (OpenRefine properties).
+#[utoipa::path(
+    get,
+    path = "/reconcile/{dataset}/suggest/property", operation_id = "reconcile_suggest_property",
+    tag = "reconciliation",
+    params(("dataset" = DatasetName, Path, description = "The dataset"), SuggestParams),
+    responses(
+        (status = 200, description = "Properties", body = Suggestions),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown dataset", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn suggest_property(
+    Path(dataset): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<ApiJson<Suggestions>, ApiError> {
+    crate::yente::check_dataset(&dataset)?;
+    let p: SuggestParams = parse_query(raw.as_deref(), &[])?;
+    let limit = suggest_limit(p.limit)?;
+    Ok(ApiJson(Suggestions {
+        result: by_prefix(
+            SUGGEST_PROPERTIES.iter().copied(),
+            p.prefix.as_deref(),
+            limit,
+        ),
+    }))
 }
