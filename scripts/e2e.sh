@@ -2,8 +2,12 @@
 # End-to-end tests of the web console: builds `embargo`, starts
 # `embargo serve` on a temporary database and a free local port, runs the
 # Playwright tests (node's test runner, headless Debian Chromium), saves
-# screenshots of each page to artifacts/screenshots/, and stops the server.
-# Installs what it needs when missing (Debian chromium, npm packages).
+# screenshots of each page and the server time of every page loaded to
+# artifacts/screenshots/, and stops the server. Installs what it needs when
+# missing (Debian chromium and a CJK font, npm packages).
+#
+#   scripts/e2e.sh
+#   EMBARGO_BIN=target/release/embargo PAGE_BUDGET_MS=100 scripts/e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,6 +20,8 @@ apt_install() {
 }
 command -v chromium >/dev/null 2>&1 || apt_install chromium
 command -v node >/dev/null 2>&1 || apt_install nodejs npm
+# A CJK font, so Chinese names render in the screenshots (not as boxes).
+{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || apt_install fonts-wqy-microhei
 CHROMIUM=${CHROMIUM:-$(command -v chromium)}
 export CHROMIUM
 
@@ -66,4 +72,5 @@ done
 
 echo "== console end-to-end tests against $url"
 cd e2e
-EMBARGO_URL="$url" SCREENSHOTS="$root/artifacts/screenshots" node --test --test-concurrency=1 tests/
+EMBARGO_URL="$url" EMBARGO_BIN="$bin" EMBARGO_DB="$work/embargo.db" \
+  SCREENSHOTS="$root/artifacts/screenshots" node --test --test-concurrency=1 tests/

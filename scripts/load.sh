@@ -94,8 +94,10 @@ def ms(s):
     v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
     return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[u]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))
+# The latency distribution lines ("     50%    2.15ms"), not the "99.12%"
+# of the thread statistics.
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1))
 non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
@@ -122,6 +124,11 @@ python3 -c 'import json,sys; [print("   swap: snapshot rebuilt in %.0f ms" % jso
 
 echo "== summary"
 cat "$results"
+# The target on a 2-core machine: single queries at concurrency 16.
+awk '/^match, 1 query +c=16 / {
+  rps = $5; p99 = $11;
+  printf "target (1 query, c=16: >= 5000 req/s, p99 < 20 ms): %s\n", (rps >= 5000 && p99 < 20) ? "met" : "missed"
+}' "$results"
 if awk '{ if ($NF != 0) bad=1 } END { exit bad }' "$results"; then
   echo "no errors"
 else

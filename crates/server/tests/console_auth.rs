@@ -8,7 +8,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use embargo_audit::Role;
 use embargo_engine::Engine;
-use embargo_server::{console, AppState, ServeConfig};
+use embargo_server::{AppState, ServeConfig};
 use tower::ServiceExt;
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -28,7 +28,12 @@ fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
 }
 
 fn login(key: &str, next: &str) -> Request<Body> {
+    login_at("127.0.0.1:8000", key, next)
+}
+
+fn login_at(host: &str, key: &str, next: &str) -> Request<Body> {
     Request::post("/login")
+        .header(header::HOST, host)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(format!("key={key}&next={next}")))
         .unwrap()
@@ -38,7 +43,8 @@ fn login(key: &str, next: &str) -> Request<Body> {
 async fn keys_require_sign_in_and_sessions_carry_roles() {
     let engine = Arc::new(Engine::open_in_memory().unwrap());
     let state = AppState::new(Arc::clone(&engine), ServeConfig::default()).unwrap();
-    let app: Router = console::router(state.clone());
+    // The whole service, as `embargo serve` runs it.
+    let app: Router = embargo_server::app(state.clone());
 
     // Open mode: no key yet, the banner says so and the keys page is open.
     let (s, _, body) = send(&app, get("/keys", None)).await;
@@ -90,6 +96,32 @@ async fn keys_require_sign_in_and_sessions_carry_roles() {
         assert!(set.contains(attr), "{set} lacks {attr}");
     }
     let cookie = set.split(';').next().unwrap().to_string();
+    // Over plain HTTP on a network address a Secure cookie would be
+    // dropped by the browser: the cookie is still HttpOnly and
+    // SameSite=Strict, and the login page warns.
+    let (s, h, _) = send(&app, login_at("10.1.2.3:8000", &admin_key, "/")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let plain = h[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(!plain.contains("Secure"), "{plain}");
+    assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Strict"));
+    let req = Request::get("/login")
+        .header(header::HOST, "10.1.2.3:8000")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, body) = send(&app, req).await;
+    assert!(body.contains("plain HTTP"), "{body}");
+    let (s, h, _) = send(
+        &app,
+        Request::post("/login")
+            .header(header::HOST, "embargo.example")
+            .header("x-forwarded-proto", "https")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("key={admin_key}&next=/")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(h[header::SET_COOKIE].to_str().unwrap().contains("Secure"));
     let (s, _, body) = send(&app, get("/", Some(&cookie))).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("Signed in as <strong>ops</strong>"));

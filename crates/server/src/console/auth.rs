@@ -6,7 +6,7 @@
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use embargo_audit::Role;
@@ -114,7 +114,7 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
-fn login_page(next: &str, error: Option<&str>) -> Response {
+fn login_page(next: &str, error: Option<&str>, secure: bool) -> Response {
     let viewer = Viewer {
         name: None,
         admin: false,
@@ -131,7 +131,14 @@ fn login_page(next: &str, error: Option<&str>) -> Response {
                     placeholder="emb_…" size="60";
             }
             p { button type="submit" { "Sign in" } }
-            p.muted { "The session lasts " (SESSION_LIFETIME.as_secs() / 3600) " hours and is kept in a secure, HttpOnly cookie." }
+            @if secure {
+                p.muted { "The session lasts " (SESSION_LIFETIME.as_secs() / 3600) " hours and is kept in a Secure, HttpOnly, SameSite=Strict cookie." }
+            } @else {
+                p.muted role="note" data-testid="insecure" {
+                    "This page was reached over plain HTTP on a network address: the key and the session cookie "
+                    "travel unencrypted and the cookie cannot be marked Secure. Serve the console behind HTTPS."
+                }
+            }
         }
     };
     let status = if error.is_some() {
@@ -147,21 +154,58 @@ fn login_page(next: &str, error: Option<&str>) -> Response {
 }
 
 /// `GET /login`
-pub(crate) async fn login_form(Query(q): Query<LoginQuery>) -> Response {
-    login_page(&safe_next(q.next.as_deref()), None)
+pub(crate) async fn login_form(headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    login_page(
+        &safe_next(q.next.as_deref()),
+        None,
+        secure_context(&headers),
+    )
+}
+
+/// True when the request reached the service over HTTPS (directly or
+/// through a proxy that says so) or on a loopback host, where browsers
+/// keep `Secure` cookies. On plain HTTP to a network address a `Secure`
+/// cookie would be dropped by the browser and sign-in could never succeed.
+pub(crate) fn secure_context(headers: &HeaderMap) -> bool {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    https || loopback
 }
 
 /// `POST /login`: checks the key and sets the session cookie
-/// (`Secure; HttpOnly; SameSite=Strict`).
-pub(crate) async fn login(State(st): State<ConsoleState>, Form(f): Form<LoginForm>) -> Response {
+/// (`HttpOnly; SameSite=Strict`, and `Secure` wherever the browser can
+/// keep it: see [`secure_context`]).
+pub(crate) async fn login(
+    State(st): State<ConsoleState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
-    match st.app.auth.login(f.key.trim(), true) {
+    match st.app.auth.login(f.key.trim(), secure_context(&headers)) {
         Ok((_, cookie)) => {
             let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut().insert(header::SET_COOKIE, cookie);
             resp
         }
-        Err(ApiError::Unauthorized(m)) => login_page(&next, Some(&format!("Not signed in: {m}."))),
+        Err(ApiError::Unauthorized(m)) => login_page(
+            &next,
+            Some(&format!("Not signed in: {m}.")),
+            secure_context(&headers),
+        ),
         Err(e) => super::ConsoleError::Internal(e.to_string()).into_response(),
     }
 }
@@ -177,6 +221,29 @@ pub(crate) async fn logout() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secure_cookies_where_browsers_keep_them() {
+        let h = |pairs: &[(&str, &str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            m
+        };
+        assert!(secure_context(&h(&[("host", "127.0.0.1:8000")])));
+        assert!(secure_context(&h(&[("host", "localhost:8000")])));
+        assert!(secure_context(&h(&[("host", "[::1]:8000")])));
+        assert!(secure_context(&h(&[
+            ("host", "embargo.example"),
+            ("x-forwarded-proto", "https")
+        ])));
+        assert!(!secure_context(&h(&[("host", "10.1.2.3:8000")])));
+        assert!(!secure_context(&h(&[("host", "embargo.example")])));
+    }
 
     #[test]
     fn next_stays_on_site() {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, SubsecRound, Utc};
 use embargo_law::{SecurityRef, Side};
 use embargo_model::{Entity, EntityId, IdKind, LifecycleEvent, NameKind};
 use embargo_store::{EntityRevision, ListVersion, RevisionChange, VersionSel};
@@ -335,7 +335,7 @@ fn load(st: &ConsoleState, id: &EntityId, p: &EntityParams) -> Result<Loaded> {
         .map(|i| SecurityRef::isin(&i.value))
         .unwrap_or_else(|| SecurityRef::name(entity.caption()));
     let mut why = Vec::new();
-    let now = Utc::now().fixed_offset();
+    let now = Utc::now().trunc_subsecs(0).fixed_offset();
     why.push((
         "Today".to_string(),
         decide(&snap, security.clone(), Side::Buy, now),

@@ -111,7 +111,7 @@ pub fn page(
                                     a href=(href) { (label) }
                                 }
                             }
-                            @if viewer.admin && !viewer.open {
+                            @if viewer.admin {
                                 @if nav == Nav::Keys {
                                     a href="/keys" aria-current="page" { "API keys" }
                                 } @else {
@@ -216,6 +216,15 @@ mod tests {
         assert!(html.contains("Open mode"));
         assert!(html.contains("OFAC non-SDN v3 (2025-12-01)"));
         assert!(html.contains("As of <strong>2021-03-16</strong>"));
+        // In open mode the local user is the administrator: the keys page
+        // is where the first key is created.
+        assert!(html.contains(r#"<a href="/keys">API keys</a>"#));
+        let reader = Viewer {
+            name: Some("analyst".into()),
+            admin: false,
+            open: false,
+        };
+        let html = page(&reader, Nav::Lists, "Lists", None, html! {}).into_string();
         assert!(!html.contains("API keys</a>"));
     }
 

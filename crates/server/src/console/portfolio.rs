@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use embargo_audit::Role;
 use embargo_law::report::{self, ReportContext};
 use embargo_law::{parse_positions_csv, screen_portfolio, Policy, PortfolioReport, Side};
@@ -244,7 +244,7 @@ pub(crate) async fn submit(
             )));
         }
         let at = if up.date.is_empty() {
-            Utc::now().fixed_offset()
+            Utc::now().trunc_subsecs(0).fixed_offset()
         } else {
             effect::instant(&up.date, &up.time, &up.zone)?
         };

@@ -175,6 +175,8 @@ pub(crate) async fn page(
     })
     .await?;
     let q = p.q.trim();
+    let current_key = (!q.is_empty()).then(|| query_key(Schema::parse(&p.schema), q));
+    let current = current_key.as_deref().map(|k| (k, q));
     let show_all = !p.all.is_empty();
     let hidden = candidates
         .iter()
@@ -227,7 +229,7 @@ pub(crate) async fn page(
                                 td { (r.at) }
                                 td { (r.actor) }
                                 td { span class=(format!("outcome {}", if r.decision == "dismiss" { "dismissed" } else { "confirmed" })) { (r.decision) } }
-                                td { (r.query) }
+                                td { (query_cell(r, current)) }
                                 td { a href=(entity_href(&r.entity_id, None)) { (r.entity_id) } }
                                 td { (r.comment) }
                             }
@@ -251,9 +253,28 @@ struct Recent {
     at: String,
     actor: String,
     decision: String,
+    /// The query text, when the record carries it.
     query: String,
+    /// The key of the query (always recorded).
+    query_key: String,
     entity_id: String,
     comment: String,
+}
+
+/// The query column of a recent decision: its text when recorded, the
+/// query on screen when the keys agree, else the start of its key.
+fn query_cell(r: &Recent, current: Option<(&str, &str)>) -> Markup {
+    html! {
+        @if !r.query.is_empty() {
+            (r.query)
+        } @else if let Some((key, q)) = current.filter(|(k, _)| *k == r.query_key) {
+            (q) " " small.muted title=(key) { "(this query)" }
+        } @else {
+            span.muted.mono title=(format!("query key {}", r.query_key)) {
+                (r.query_key.get(..10).unwrap_or(&r.query_key)) "…"
+            }
+        }
+    }
 }
 
 fn recent_decisions(app: &AppState, limit: usize) -> Result<Vec<Recent>> {
@@ -273,6 +294,7 @@ fn recent_decisions(app: &AppState, limit: usize) -> Result<Vec<Recent>> {
             actor: e.actor.clone(),
             decision: s("decision"),
             query: s("query"),
+            query_key: s("query_key"),
             entity_id: s("entity_id"),
             comment: s("comment"),
         });
