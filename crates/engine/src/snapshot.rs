@@ -157,6 +157,113 @@ impl From<&ListVersion> for VersionRef {
     }
 }
 
+/// Dates designations that their source leaves undated (the OFAC SDN and
+/// consolidated lists publish no designation dates) from the list's own
+/// versions, for the law book:
+///
+/// * an entity missing from an earlier version was listed after that
+///   version's as-of date: its undated designations get `listed_on` the
+///   day after (the earliest the listing can have happened, which is the
+///   conservative reading), and a note of the window;
+/// * an entity in an earlier version but missing from the one in force was
+///   removed: it is kept for the law book with its designations ended on
+///   the as-of date of the first version without it (the latest the
+///   removal can have happened), so that a trade dated while it was listed
+///   is still answered as such.
+///
+/// Entities present since a list's first version keep no date: listed on
+/// or before it. The curated DoD lists date everything themselves and are
+/// left as they are.
+fn dated_from_versions(
+    store: &dyn Store,
+    in_force: &[ListVersion],
+    entities: &mut Vec<Entity>,
+) -> Result<(), EngineError> {
+    use std::collections::HashSet;
+    // The curated DoD files state every date themselves; a change between
+    // their versions is a correction, not a publication event.
+    for v in in_force.iter().filter(|v| !v.list.starts_with("us_dod_")) {
+        let older: Vec<ListVersion> = store
+            .versions(&v.list)?
+            .into_iter()
+            .filter(|o| o.seq < v.seq)
+            .collect();
+        if older.is_empty() {
+            continue;
+        }
+        // Membership of each version, oldest first, then the one in force.
+        let mut members: Vec<(ListVersion, HashSet<EntityId>)> = Vec::new();
+        for o in older.iter().chain(std::iter::once(v)) {
+            let ids = store.entity_ids(o.id)?.into_iter().collect();
+            members.push((o.clone(), ids));
+        }
+        let current = &members[members.len() - 1].1;
+        for e in entities.iter_mut().filter(|e| current.contains(&e.id)) {
+            if !e.designations.iter().any(|d| d.listed_on.is_none()) {
+                continue;
+            }
+            // The last version before the current run of presence.
+            let absent_in = members[..members.len() - 1]
+                .iter()
+                .rev()
+                .find(|(_, ids)| !ids.contains(&e.id));
+            let Some((before, _)) = absent_in else {
+                continue;
+            };
+            let first = members
+                .iter()
+                .find(|(o, ids)| o.seq > before.seq && ids.contains(&e.id))
+                .map(|(o, _)| o.as_of())
+                .unwrap_or_else(|| v.as_of());
+            let Some(from) = before.as_of().succ_opt() else {
+                continue;
+            };
+            for d in e.designations.iter_mut().filter(|d| d.listed_on.is_none()) {
+                d.listed_on = Some(from);
+            }
+            e.add_property(
+                "listedBetween",
+                format!(
+                    "after {} (absent from version {} of {}) and by {} (present in the list as of that date)",
+                    before.as_of(),
+                    before.seq,
+                    v.list,
+                    first
+                ),
+            );
+        }
+        // Entities of earlier versions that the version in force no longer has.
+        let mut removed: HashSet<EntityId> = HashSet::new();
+        for (o, ids) in members[..members.len() - 1].iter().rev() {
+            for id in ids.iter().filter(|id| !current.contains(*id)) {
+                if !removed.insert(id.clone()) {
+                    continue;
+                }
+                let Some((mut e, _)) = store.entity(id, &VersionSel::Id(o.id))? else {
+                    continue;
+                };
+                // The first version after `o` without it.
+                let gone = members
+                    .iter()
+                    .find(|(x, ids)| x.seq > o.seq && !ids.contains(id))
+                    .map(|(x, _)| x.clone())
+                    .unwrap_or_else(|| v.clone());
+                for d in e.designations.iter_mut().filter(|d| d.ended_on.is_none()) {
+                    d.ended_on = Some(gone.as_of());
+                    d.end_reason = Some(format!(
+                        "absent from version {} of {} (as of {}); removed on or before that date",
+                        gone.seq,
+                        gone.list,
+                        gone.as_of()
+                    ));
+                }
+                entities.push(e);
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Snapshot {
     /// Loads the versions selected by `sel` and builds the index and law book.
     pub fn build(
@@ -182,7 +289,9 @@ impl Snapshot {
         let records: Vec<Record> = entities.iter().map(Record::from_entity).collect();
         let record_entity = (0..records.len()).collect();
         let index = Index::build(records);
-        let law = LawBook::new(entities.clone(), events.clone())?;
+        let mut law_entities = entities.clone();
+        dated_from_versions(store, &versions, &mut law_entities)?;
+        let law = LawBook::new(law_entities, events.clone())?;
         Ok(Snapshot {
             versions,
             entities,

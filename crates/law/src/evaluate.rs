@@ -538,10 +538,16 @@ fn decide(
                     p.citation.clone(),
                 );
             }
+            let when = entity
+                .properties
+                .get("listedBetween")
+                .and_then(|v| v.first())
+                .map(|w| format!(" The list publishes no designation date: listed {w}; the earliest date is applied."))
+                .unwrap_or_default();
             Verdict::new(
                 Outcome::Blocked,
                 format!(
-                    "property and interests in property of a blocked person (program {}): no purchase, sale, transfer or other dealing; holdings must be blocked and reported to OFAC",
+                    "property and interests in property of a blocked person (program {}): no purchase, sale, transfer or other dealing; holdings must be blocked and reported to OFAC.{when}",
                     d.program
                 ),
                 p.citation.clone(),

@@ -69,6 +69,10 @@ struct Scenario {
     alternative: String,
     evidence: String,
     basis: String,
+    /// `versions`: the answer depends on the history of a list's versions,
+    /// which the engine derives from the store (see the engine's and the
+    /// CLI's runs of this file); skipped here.
+    scope: String,
 }
 
 fn scenarios() -> Vec<Scenario> {
@@ -104,6 +108,9 @@ fn dated_scenarios_on_the_real_data() {
     let mut ids = std::collections::HashSet::new();
     for sc in &all {
         assert!(ids.insert(sc.id.clone()), "duplicate id {}", sc.id);
+        if sc.scope == "versions" {
+            continue;
+        }
         assert!(
             !sc.basis.trim().is_empty() && !sc.evidence.trim().is_empty(),
             "{}",
@@ -174,7 +181,7 @@ fn timing() {
     let all = scenarios();
     let n = 2000;
     let start = std::time::Instant::now();
-    for sc in all.iter().cycle().take(n) {
+    for sc in all.iter().filter(|s| s.scope.is_empty()).cycle().take(n) {
         let d = run(sc, &sm);
         assert!(d.at_eastern.len() > 10);
     }

@@ -112,6 +112,10 @@ pub trait Store: Send {
     /// All entities of a version, in source order.
     fn entities(&self, version_id: i64) -> Result<Vec<Entity>, StoreError>;
 
+    /// The ids of the entities of a version, in source order (cheaper
+    /// than [`Store::entities`] when only membership matters).
+    fn entity_ids(&self, version_id: i64) -> Result<Vec<EntityId>, StoreError>;
+
     /// The lifecycle events of a version, in source order.
     fn events(&self, version_id: i64) -> Result<Vec<LifecycleEvent>, StoreError>;
 

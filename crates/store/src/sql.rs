@@ -183,6 +183,8 @@ pub const INSERT_EVENT: &str =
 
 pub const ENTITIES_OF_VERSION: &str = "SELECT ve.entity_id, b.json FROM version_entity ve \
      JOIN entity_blob b ON b.hash = ve.hash WHERE ve.version_id = ?1 ORDER BY ve.position";
+pub const ENTITY_IDS_OF_VERSION: &str =
+    "SELECT entity_id FROM version_entity WHERE version_id = ?1 ORDER BY position";
 pub const ENTITY_ROWS_OF_VERSION: &str =
     "SELECT entity_id, hash, caption, schema FROM version_entity WHERE version_id = ?1";
 pub const ENTITY_AT_VERSION: &str = "SELECT b.json FROM version_entity ve \

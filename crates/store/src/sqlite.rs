@@ -568,6 +568,19 @@ impl Store for SqliteStore {
         .collect()
     }
 
+    fn entity_ids(&self, version_id: i64) -> Result<Vec<EntityId>, StoreError> {
+        version_by_id(&self.conn, version_id)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql::ENTITY_IDS_OF_VERSION)
+            .ctx("reading entity ids")?;
+        let rows = stmt
+            .query_map([version_id], |r| r.get::<_, String>(0))
+            .ctx("reading entity ids")?;
+        rows.map(|r| Ok(EntityId(r.ctx("reading entity ids")?)))
+            .collect()
+    }
+
     fn events(&self, version_id: i64) -> Result<Vec<LifecycleEvent>, StoreError> {
         version_by_id(&self.conn, version_id)?;
         let mut stmt = self

@@ -259,6 +259,17 @@ fn sdn_2019_to_2021() {
     assert!(added.is_empty());
     assert_eq!(removed, ["SDT"]);
 
+    // Membership alone, in source order.
+    let ids = store.entity_ids(v1.id).unwrap();
+    assert_eq!(ids.len(), 7379);
+    assert_eq!(ids.last().unwrap().as_str(), "us_ofac_sdn:26235");
+    assert!(ids.iter().any(|i| i.as_str() == "us_ofac_sdn:587"));
+    assert!(!store
+        .entity_ids(v2.id)
+        .unwrap()
+        .iter()
+        .any(|i| i.as_str() == "us_ofac_sdn:587"));
+
     // Each list keeps its own versions.
     let lists = store.lists().unwrap();
     assert_eq!(lists.len(), 1);

@@ -337,6 +337,7 @@ fn check_trades(ctx: &Ctx, a: CheckTradeArgs, input: &std::path::Path) -> anyhow
             .filter(|f| f.outcome == d.outcome)
             .map(|f| f.program.as_str())
             .collect();
+        programs.sort_unstable();
         programs.dedup();
         let top = d.findings.iter().max_by_key(|f| f.outcome);
         t.row(vec![
