@@ -325,6 +325,29 @@ fn first_use_lists_and_output_forms() {
     let csv = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(csv.starts_with("version,as of,change,details"));
     assert!(csv.contains("v1,2025-03-26,added") && csv.contains("v2,2025-04-21,changed"));
+    // A DoD entity with the lifecycle events that name it.
+    let o = run(
+        &db,
+        &[
+            "--quiet",
+            "--format",
+            "json",
+            "show",
+            "us_dod_1237:xiaomi-corporation",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"injunction") && kinds.contains(&"vacatur"),
+        "{kinds:?}"
+    );
+    assert_eq!(v["entity"]["designations"][0]["ended_on"], "2021-05-25");
     // A diff between SDN versions, as a table.
     let o = run(&db, &["--quiet", "diff", "us_ofac_sdn"]);
     let out = text(&o);

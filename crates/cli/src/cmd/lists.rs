@@ -321,8 +321,16 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<ExitCode> {
     let Some((e, v)) = engine.entity(&id, &sel)? else {
         bail!("no entity '{}' in list {} at {}", a.id, id.list(), sel);
     };
+    // The lifecycle events (injunctions, vacatur, re-listings, …) that name
+    // the entity, from the versions in force.
+    let snap = engine.snapshot();
+    let events: Vec<&embargo_model::LifecycleEvent> = snap
+        .events()
+        .iter()
+        .filter(|ev| ev.entities.contains(&e.id))
+        .collect();
     if ctx.format == Format::Json {
-        print_json(&serde_json::json!({"version": v, "entity": e}))?;
+        print_json(&serde_json::json!({"version": v, "entity": e, "events": events}))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut t = Table::new(vec!["field", "value"]);
@@ -384,6 +392,12 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(r) = &e.remarks {
         t.row(vec!["remarks".into(), r.clone()]);
+    }
+    for ev in &events {
+        t.row(vec![
+            format!("event ({})", ev.kind.as_str()),
+            format!("{} — {} [{}]", ev.at, ev.title, ev.id),
+        ]);
     }
     t.print(ctx.format, &e)?;
     Ok(ExitCode::SUCCESS)
