@@ -473,7 +473,7 @@ impl Index {
     }
 
     /// True if the search may return name `nid` (of tag `tag`).
-    #[inline]
+    #[inline(always)]
     fn name_allowed(&self, f: &Filter<'_>, nid: u32, tag: u32) -> bool {
         if f.schemas >> (tag & 0xff) & 1 == 0 {
             return false;
@@ -636,6 +636,7 @@ impl Index {
                 acc.resize(self.names.len(), (0.0, 0));
                 found.resize(self.names.len().div_ceil(64), 0);
             }
+            let (acc, found) = (&mut acc[..], &mut found[..]);
             let add = |e: &mut (f32, u32), bit: u32, w: f32| {
                 if bit == 0 || e.1 & bit == 0 {
                     e.0 += w;
@@ -662,15 +663,13 @@ impl Index {
                 }
             }
             let mut cands: Vec<(f32, u32)> = Vec::with_capacity(touched.len());
-            let mut smax = 0f32;
             for &nid in touched.iter() {
                 found[nid as usize >> 6] = 0;
                 let (s, _) = std::mem::take(&mut acc[nid as usize]);
-                smax = smax.max(s);
                 cands.push((s, nid));
             }
             touched.clear();
-            self.pre_scores(&cands, smax, qtotal, filter, k, &mut scored);
+            self.pre_scores(&cands, qtotal, filter, k, &mut scored);
         });
         if scored.len() > k {
             scored.select_nth_unstable_by(k, |a, b| b.0.total_cmp(&a.0));
@@ -680,59 +679,82 @@ impl Index {
         scored
     }
 
-    /// Pre-scores `s / (qtotal + 0.4 * total)` of the allowed candidates
-    /// `(s, name)` into `out`, skipping those that cannot be among the best
-    /// `k`: as no name weighs less than nothing, a name of summed weight `s`
-    /// pre-scores at most `s / qtotal`. Names are taken in bands of `s`,
-    /// highest first, until the next band cannot reach the `k`-th best
-    /// pre-score so far. `out` then holds the same best `k` as if every
-    /// candidate had been scored.
+    /// The pre-score `s / (qtotal + 0.4 * total)` of name `nid` of summed
+    /// weight `s` into `out`, if the search allows the name.
+    #[inline(always)]
+    fn pre_score(
+        &self,
+        out: &mut Vec<(f32, u32)>,
+        (s, nid): (f32, u32),
+        qtotal: f32,
+        filter: &Filter<'_>,
+    ) {
+        let m = self.meta[nid as usize];
+        if self.name_allowed(filter, nid, m.tag) {
+            out.push((s / (qtotal + 0.4 * m.total), nid));
+        }
+    }
+
+    /// Pre-scores of the allowed candidates `(s, name)` into `out`. Many
+    /// candidates (a large index) are not all scored: as no name weighs
+    /// less than nothing, a name of summed weight `s` pre-scores at most
+    /// `s / qtotal`. The names of the highest bands of `s` (at least `k` of
+    /// them) are scored first; of the others, only those whose `s` could
+    /// reach the `k`-th best pre-score so far. `out` then holds the same
+    /// best `k` as if every candidate had been scored, without reading the
+    /// weights of most names.
     fn pre_scores(
         &self,
         cands: &[(f32, u32)],
-        smax: f32,
         qtotal: f32,
         filter: &Filter<'_>,
         k: usize,
         out: &mut Vec<(f32, u32)>,
     ) {
-        let score = |out: &mut Vec<(f32, u32)>, part: &[(f32, u32)]| {
-            for &(s, nid) in part {
-                let m = self.meta[nid as usize];
-                if self.name_allowed(filter, nid, m.tag) {
-                    out.push((s / (qtotal + 0.4 * m.total), nid));
-                }
+        /// Fewer candidates are all scored (their weights are likely in
+        /// cache, and the bands would cost as much as they save).
+        const BANDED_FROM: usize = 1024;
+        /// Bands of `s` of `qtotal / 16`, the last one open.
+        const BANDS: usize = 32;
+        if cands.len() < BANDED_FROM || k == 0 || self.min_total < 0.0 {
+            out.reserve(cands.len());
+            for &c in cands {
+                self.pre_score(out, c, qtotal, filter);
             }
-        };
-        if k == 0 || cands.len() <= k || smax.is_nan() || smax <= 0.0 || self.min_total < 0.0 {
-            score(out, cands);
             return;
         }
-        const BANDS: usize = 16;
-        let band = |s: f32| ((s / smax * BANDS as f32) as usize).min(BANDS - 1);
-        let mut start = [0usize; BANDS + 1];
+        let scale = 16.0 / qtotal;
+        let mut count = [0usize; BANDS];
         for &(s, _) in cands {
-            start[band(s) + 1] += 1;
+            count[((s * scale) as usize).min(BANDS - 1)] += 1;
         }
-        for b in 0..BANDS {
-            start[b + 1] += start[b];
+        let (mut top, mut above) = (BANDS, 0);
+        while top > 0 && above < k {
+            top -= 1;
+            above += count[top];
         }
-        let mut next = start;
-        let mut order = vec![(0f32, 0u32); cands.len()];
+        // In a band >= top (the same test without the cast).
+        let high = top as f32;
         for &c in cands {
-            let b = band(c.0);
-            order[next[b]] = c;
-            next[b] += 1;
+            if c.0 * scale >= high {
+                self.pre_score(out, c, qtotal, filter);
+            }
         }
-        for b in (0..BANDS).rev() {
-            score(out, &order[start[b]..start[b + 1]]);
-            if b > 0 && out.len() >= k {
-                out.select_nth_unstable_by(k - 1, |x, y| y.0.total_cmp(&x.0));
-                // Every name left has s < smax * b / BANDS (with a little
-                // margin for rounding).
-                if smax * (b as f32 + 1e-3) / BANDS as f32 / qtotal <= out[k - 1].0 {
-                    break;
-                }
+        if top == 0 {
+            return;
+        }
+        // A name left out pre-scores below s / qtotal: it matters only if
+        // that reaches the k-th best so far (a little margin for rounding).
+        let cut = if out.len() >= k {
+            out.select_nth_unstable_by(k - 1, |x, y| y.0.total_cmp(&x.0));
+            out.truncate(k);
+            out[k - 1].0 * qtotal * (1.0 - 1e-4)
+        } else {
+            f32::NEG_INFINITY
+        };
+        for &c in cands {
+            if c.0 * scale < high && c.0 >= cut {
+                self.pre_score(out, c, qtotal, filter);
             }
         }
     }
