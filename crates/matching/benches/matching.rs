@@ -1,6 +1,7 @@
 //! Criterion benches of the matcher on the bundled lists (OFAC SDN 2021-07,
 //! consolidated 2025-12, DoD 1237 / 1260H): pair scoring over the dev
-//! pairs, single queries (listed and unlisted names) and the index build.
+//! pairs, single queries (listed and unlisted names) and the index build;
+//! and single queries on 100,000 synthetic parties.
 //! Small sample sizes keep `cargo bench -p embargo-match` under two minutes.
 
 use std::hint::black_box;
@@ -85,12 +86,50 @@ fn index(c: &mut Criterion) {
     g.finish();
 }
 
+/// Single queries on an index of 100,000 synthetic parties built from the
+/// tokens of the bundled names (as `examples/scale.rs` builds them).
+fn synthetic_index(c: &mut Criterion) {
+    let records = support::bundled_records().expect("bundled lists");
+    let model = NameModel::from_records(&records);
+    drop(records);
+    let mut rng = Rng::new(0x5ca1e);
+    let index = Index::build(support::synthetic(&model, 100_000, &mut rng));
+    let listed: Vec<Query> = (0..200)
+        .map(|_| {
+            let r = index.record(rng.below(index.len()));
+            Query::name(r.schema, support::perturb(r.caption(), &mut rng).0)
+        })
+        .collect();
+    let fresh: Vec<Query> = (0..200)
+        .map(|i| {
+            if i % 3 == 0 {
+                Query::name(Schema::Person, model.person(&mut rng))
+            } else {
+                Query::name(Schema::Company, model.company(&mut rng))
+            }
+        })
+        .collect();
+    let opts = SearchOptions::default();
+    let mut g = c.benchmark_group("search_100k");
+    for (label, qs) in [("listed", &listed), ("unlisted", &fresh)] {
+        g.throughput(Throughput::Elements(qs.len() as u64));
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                for q in qs {
+                    black_box(index.search(q, &opts));
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = pairs, index
+    targets = pairs, index, synthetic_index
 }
 criterion_main!(benches);

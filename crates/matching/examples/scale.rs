@@ -10,8 +10,12 @@
 //!
 //! ```text
 //! cargo run --release -p embargo-match --example scale -- [N ...] [--threads T]
-//! # one size in this process, the queries searched R more times (to profile):
-//! target/release/examples/scale --one N [--repeat R]
+//! # one size in this process, the queries searched R more times (to
+//! # profile), each query's outcome written to FILE:
+//! target/release/examples/scale --one N [--repeat R] [--dump FILE]
+//! # compares dumps of the same N made by two builds (the first is the
+//! # reference): best hits lower or higher, hits >= 0.7 lost or gained
+//! target/release/examples/scale --compare REF.tsv OTHER.tsv ...
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -19,13 +23,13 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::Instant;
 
-use embargo_match::{Index, Query, Record, SearchOptions};
-use embargo_model::{NameKind, Schema};
+use embargo_match::{Index, Query, SearchOptions};
+use embargo_model::Schema;
 
 #[path = "../benches/support/mod.rs"]
 mod support;
 
-use support::{mem, mib, BoxError, Latency, NameModel, Rng, Timer};
+use support::{mem, mib, synthetic, BoxError, Latency, NameModel, Rng, Timer};
 
 const QUERIES: usize = 1000;
 
@@ -66,31 +70,6 @@ impl Run {
         }
         Ok(r)
     }
-}
-
-fn synthetic(model: &NameModel, n: usize, rng: &mut Rng) -> Vec<Record> {
-    (0..n)
-        .map(|i| {
-            let person = rng.chance(0.4);
-            let gen = |rng: &mut Rng| {
-                if person {
-                    model.person(rng)
-                } else {
-                    model.company(rng)
-                }
-            };
-            let schema = if person {
-                Schema::Person
-            } else {
-                Schema::Company
-            };
-            let mut r = Record::new(format!("synthetic:{i}"), "synthetic", schema, gen(rng));
-            if rng.chance(0.2) {
-                r.names.push((gen(rng), NameKind::Alias));
-            }
-            r
-        })
-        .collect()
 }
 
 fn name_key(s: &str) -> u64 {
@@ -247,6 +226,71 @@ fn one(n: usize, args: &Args) -> Result<Run, BoxError> {
     Ok(r)
 }
 
+/// One query's outcome as `--dump` writes it.
+#[derive(Debug, Clone, PartialEq)]
+struct Outcome {
+    listed: bool,
+    best: f64,
+    /// The score of the expected record, if it was returned.
+    mine: Option<f64>,
+}
+
+fn read_dump(path: &str) -> Result<Vec<Outcome>, BoxError> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 5 {
+            return Err(format!("{path}: bad line {line:?}").into());
+        }
+        out.push(Outcome {
+            listed: f[1] != "-",
+            best: f[3].parse()?,
+            mine: f[4].parse().ok(),
+        });
+    }
+    Ok(out)
+}
+
+/// Compares the `--dump` files of the same queries (same N, same seed):
+/// the first is the reference (for instance a build that compares every
+/// candidate), the others are measured against it.
+fn compare(files: &[String]) -> Result<(), BoxError> {
+    let (first, others) = files
+        .split_first()
+        .ok_or("--compare REF.tsv OTHER.tsv ...")?;
+    let r = read_dump(first)?;
+    let eps = 1e-4;
+    println!("against {first} ({} queries):", r.len());
+    for path in others {
+        let o = read_dump(path)?;
+        if o.len() != r.len() {
+            return Err(format!("{path}: {} queries, not {}", o.len(), r.len()).into());
+        }
+        let (mut lower_listed, mut lower_miss, mut higher, mut lost, mut gained) = (0, 0, 0, 0, 0);
+        let (mut top1, mut found) = (0, 0);
+        for (a, b) in r.iter().zip(&o) {
+            if b.best < a.best - eps {
+                if a.listed {
+                    lower_listed += 1;
+                } else {
+                    lower_miss += 1;
+                }
+            }
+            higher += usize::from(b.best > a.best + eps);
+            lost += usize::from(a.best >= 0.7 && b.best < 0.7);
+            gained += usize::from(a.best < 0.7 && b.best >= 0.7);
+            top1 += usize::from(b.mine.is_some_and(|m| m >= b.best));
+            found += usize::from(b.mine.is_some());
+        }
+        println!(
+            "  {path}: best hit lower on {lower_listed} listed and {lower_miss} fresh queries, higher on {higher}; \
+             hits >= 0.7 lost {lost}, gained {gained}; expected record at rank 1 (ties included) {top1}, returned {found}"
+        );
+    }
+    Ok(())
+}
+
 fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 {
         format!("{:.1}×", a / b)
@@ -265,12 +309,14 @@ fn main() -> Result<(), BoxError> {
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--threads" => {
-                args.threads = it.next().ok_or("--threads T")?.parse::<usize>()?.max(1)
-            }
+            "--threads" => args.threads = it.next().ok_or("--threads T")?.parse::<usize>()?.max(1),
             "--one" => child = Some(it.next().ok_or("--one N")?.parse::<usize>()?),
             "--repeat" => args.repeat = it.next().ok_or("--repeat R")?.parse::<usize>()?,
             "--dump" => args.dump = Some(it.next().ok_or("--dump FILE")?),
+            "--compare" => {
+                let files: Vec<String> = it.by_ref().collect();
+                return compare(&files);
+            }
             n => sizes.push(n.replace('_', "").parse::<usize>()?),
         }
     }

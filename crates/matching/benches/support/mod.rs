@@ -9,7 +9,7 @@ use std::error::Error;
 use std::path::Path;
 
 use embargo_match::Record;
-use embargo_model::{RawFile, Schema};
+use embargo_model::{NameKind, RawFile, Schema};
 use embargo_sources::OfacList;
 
 /// OFAC SDN export of July 2021.
@@ -388,6 +388,34 @@ impl NameModel {
         }
         s.join(" ")
     }
+}
+
+/// `n` synthetic parties drawn from `model`: 40 % persons, 60 % companies,
+/// a fifth with a second name (an alias), ids `synthetic:<i>` on the list
+/// `synthetic`.
+pub fn synthetic(model: &NameModel, n: usize, rng: &mut Rng) -> Vec<Record> {
+    (0..n)
+        .map(|i| {
+            let person = rng.chance(0.4);
+            let gen = |rng: &mut Rng| {
+                if person {
+                    model.person(rng)
+                } else {
+                    model.company(rng)
+                }
+            };
+            let schema = if person {
+                Schema::Person
+            } else {
+                Schema::Company
+            };
+            let mut r = Record::new(format!("synthetic:{i}"), "synthetic", schema, gen(rng));
+            if rng.chance(0.2) {
+                r.names.push((gen(rng), NameKind::Alias));
+            }
+            r
+        })
+        .collect()
 }
 
 /// Resident memory of this process, in KiB (`VmRSS`, `VmHWM`).
