@@ -151,7 +151,7 @@ pub fn parse(files: &[RawFile]) -> Result<Dataset, SourceError> {
     let mut keys: HashMap<String, u32> = HashMap::new();
     for f in files {
         let first = f.bytes.iter().find(|b| !b.is_ascii_whitespace());
-        let recs = if first == Some(&b'{') {
+        let recs = if matches!(first, Some(b'{' | b'[')) {
             read_json(f)?
         } else {
             read_csv(f)?
@@ -315,10 +315,18 @@ fn read_json(f: &RawFile) -> Result<Vec<Record>, SourceError> {
     let doc: Value = serde_json::from_str(&text).map_err(|e| {
         SourceError::at_line(&f.name, e.line() as u64, format!("invalid JSON: {e}"))
     })?;
-    let results = doc
-        .get("results")
-        .and_then(Value::as_array)
-        .ok_or_else(|| SourceError::file(&f.name, "expected an object with a \"results\" array"))?;
+    let results = match &doc {
+        Value::Array(a) => a,
+        other => other
+            .get("results")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                SourceError::file(
+                    &f.name,
+                    "expected an object with a \"results\" array, or an array of records",
+                )
+            })?,
+    };
     let mut out = Vec::new();
     for (i, r) in results.iter().enumerate() {
         let field_err = |field: &str, msg: &str| SourceError {

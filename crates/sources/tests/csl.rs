@@ -114,6 +114,11 @@ fn csv_and_json_give_the_same_entities() {
     assert_eq!(from_csv.entities, from_json.entities);
     let via_kind = embargo_sources::parse(SourceKind::TradeCsl, &[load(JSON)]).unwrap();
     assert_eq!(via_kind[0].entities, from_json.entities);
+    // The same records as a bare array.
+    let doc: serde_json::Value = serde_json::from_slice(&load(JSON).bytes).unwrap();
+    let bare = serde_json::to_vec(&doc["results"]).unwrap();
+    let from_array = csl::parse(&[RawFile::new("consolidated.json", bare)]).unwrap();
+    assert_eq!(from_array.entities, from_json.entities);
 }
 
 #[test]
