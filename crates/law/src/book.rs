@@ -64,9 +64,7 @@ impl LawBook {
                 let carried = entities.iter().any(|e| {
                     e.id.list() == s.list
                         && e.names.iter().any(|n| normalize_name(&n.value) == key)
-                        && e.designations
-                            .iter()
-                            .any(|d| p.governs(&d.list, &d.program))
+                        && e.designations.iter().any(|d| p.governs_designation(d))
                 });
                 if carried {
                     continue;
@@ -159,9 +157,7 @@ impl LawBook {
 
     /// The program governing a designation, if any.
     pub fn program_for(&self, d: &Designation) -> Option<&Program> {
-        self.programs
-            .iter()
-            .find(|p| p.governs(&d.list, &d.program))
+        self.programs.iter().find(|p| p.governs_designation(d))
     }
 
     /// All entities (including the programs' supplementary listings).

@@ -27,7 +27,8 @@ pub enum ProgramKind {
 }
 
 /// Which designations a program governs: a list key and the program tags
-/// the source writes (`*` for any tag).
+/// the source writes (`*` for any tag), and, for aggregated lists such as
+/// trade.gov's, text the designation's source must contain (`(SDN)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramKey {
@@ -35,11 +36,32 @@ pub struct ProgramKey {
     pub list: String,
     /// Program tags as written by the source, compared case-insensitively.
     pub tags: Vec<String>,
+    /// When set, only designations whose source citation contains this
+    /// text fall under the key (the trade.gov list names its source list
+    /// in each record: `Specially Designated Nationals (SDN) - Treasury
+    /// Department`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_contains: Option<String>,
 }
 
 impl ProgramKey {
-    /// True when a designation on `list` tagged `tag` falls under this key.
+    /// True when a designation on `list` tagged `tag` falls under this key
+    /// whatever its source (keys with a source condition never match here).
     pub fn matches(&self, list: &str, tag: &str) -> bool {
+        self.source_contains.is_none() && self.matches_tag(list, tag)
+    }
+
+    /// True when the designation falls under this key.
+    pub fn matches_designation(&self, d: &embargo_model::Designation) -> bool {
+        self.matches_tag(&d.list, &d.program)
+            && self.source_contains.as_ref().is_none_or(|needle| {
+                d.source
+                    .as_deref()
+                    .is_some_and(|s| s.contains(needle.as_str()))
+            })
+    }
+
+    fn matches_tag(&self, list: &str, tag: &str) -> bool {
         self.list == list
             && self
                 .tags
@@ -258,9 +280,15 @@ pub struct Program {
 }
 
 impl Program {
-    /// True when a designation on `list` tagged `tag` falls under this program.
+    /// True when a designation on `list` tagged `tag` falls under this
+    /// program by a key without a source condition.
     pub fn governs(&self, list: &str, tag: &str) -> bool {
         self.keys.iter().any(|k| k.matches(list, tag))
+    }
+
+    /// True when the designation falls under this program.
+    pub fn governs_designation(&self, d: &embargo_model::Designation) -> bool {
+        self.keys.iter().any(|k| k.matches_designation(d))
     }
 }
 
@@ -400,6 +428,18 @@ mod tests {
         assert!(cmic.governs("us_ofac_cons", "CMIC-EO13959"));
         assert!(!cmic.governs("us_ofac_cons", "SDGT"));
         assert!(p[3].governs("us_ofac_sdn", "SDGT"));
+        // trade.gov records fall under a program by their source list.
+        let mut d = embargo_model::Designation::new("us_trade_csl", "NPWMD");
+        assert!(!p[3].governs_designation(&d));
+        d.source = Some("Specially Designated Nationals (SDN) - Treasury Department".into());
+        assert!(p[3].governs_designation(&d));
+        assert!(!p[3].governs("us_trade_csl", "NPWMD"));
+        let mut c = embargo_model::Designation::new("us_trade_csl", "CMIC-EO13959");
+        c.source = Some(
+            "Non-SDN Chinese Military-Industrial Complex Companies List (CMIC) - Treasury Department"
+                .into(),
+        );
+        assert!(cmic.governs_designation(&c));
     }
 
     #[test]

@@ -413,8 +413,7 @@ fn check_at(
             if let Some(p) = book.program(&f.program) {
                 if p.kind == ProgramKind::Procurement
                     && entity.designations.iter().any(|d| {
-                        p.governs(&d.list, &d.program)
-                            && d.active_on(crate::time::eastern_date(q.t))
+                        p.governs_designation(d) && d.active_on(crate::time::eastern_date(q.t))
                     })
                 {
                     let steps: Vec<String> = p

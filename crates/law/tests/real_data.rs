@@ -1,7 +1,8 @@
-//! Scenarios on the real data: the OFAC consolidated list of December 2025
-//! (NS-CMIC entries with their published dates and identifiers), the OFAC
-//! SDN list of July 2021, and the project's curated DoD files with their
-//! lifecycle events, all parsed by embargo-sources.
+//! Scenarios on the real data: the latest bundled version of every list
+//! (the OFAC consolidated list of December 2025 with the NS-CMIC entries'
+//! published dates and identifiers, the OFAC SDN list of July 2021, the
+//! trade.gov and BIS samples) and the project's curated DoD files with
+//! their lifecycle events, all parsed by embargo-sources.
 
 use std::sync::OnceLock;
 
@@ -33,6 +34,22 @@ fn book() -> &'static LawBook {
         let mut events = Vec::new();
         entities.extend(ofac(OfacList::Cons, "cons_2025-12").entities);
         entities.extend(ofac(OfacList::Sdn, "sdn_2021-07").entities);
+        let other = |kind, path: &str| {
+            let full = format!("{DATA}/../{path}");
+            let file = RawFile::new(path, std::fs::read(&full).unwrap());
+            embargo_sources::parse(kind, &[file])
+                .unwrap()
+                .remove(0)
+                .entities
+        };
+        entities.extend(other(
+            embargo_sources::SourceKind::TradeCsl,
+            "trade_gov_csl/consolidated_2025_sample.csv",
+        ));
+        entities.extend(other(
+            embargo_sources::SourceKind::BisDpl,
+            "bis/dpl_2022.txt",
+        ));
         for ds in embargo_sources::dod::parse(&embargo_sources::bundled_dod_files()).unwrap() {
             entities.extend(ds.entities);
             events.extend(ds.events);
