@@ -282,13 +282,42 @@ fn without_keys_only_loopback_and_with_keys_any_address() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no API key exists"), "{}", stderr(&o));
 
-    let o = run(&db, &["keys", "create", "--role", "read", "--name", "ops"]);
+    let o = run(
+        &db,
+        &[
+            "--format", "json", "keys", "create", "--role", "read", "--name", "ops",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
+    let key: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (id, secret) = (
+        key["id"].as_str().unwrap().to_string(),
+        key["secret"].as_str().unwrap().to_string(),
+    );
     let mut server = Server::start(&db, &["--bind", "0.0.0.0:0"], &[]);
     server.wait_for("API keys required", Duration::from_secs(5));
     let port = server.base.rsplit(':').next().unwrap().to_string();
-    let (status, _) = get(&format!("http://127.0.0.1:{port}"), "/catalog");
+    let local = format!("http://127.0.0.1:{port}");
+    let (status, _) = get(&local, "/catalog");
     assert_eq!(status, 401, "keys are required");
+    let with_key = |path: &str| {
+        agent()
+            .get(&format!("{local}{path}"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .call()
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    assert_eq!(with_key("/catalog"), 200);
+    assert_eq!(with_key("/v1/admin/keys"), 403, "a read key is no admin");
+    // A key revoked with the CLI stops working in the running server.
+    let o = run(&db, &["keys", "revoke", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let end = Instant::now() + Duration::from_secs(10);
+    while with_key("/catalog") != 401 {
+        assert!(Instant::now() < end, "the revoked key still works");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     assert!(server.terminate().success());
 }
 

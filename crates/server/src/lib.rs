@@ -120,13 +120,15 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .merge(console::router(state.clone()))
         .fallback(middleware::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::observe,
-        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
+        ))
+        // Outside the timeout, so a request that times out is counted and
+        // answered with problem details too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())

@@ -25,6 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 const QUEUE: usize = 8192;
 /// Most requests grouped into one chained entry.
 const MAX_GROUP: usize = 512;
+/// How long the writer waits for more records after the first of a group.
+const GROUP_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
 
 enum Msg {
     Record {
@@ -99,6 +101,11 @@ fn run(engine: Arc<Engine>, mut rx: mpsc::Receiver<Msg>) {
     let mut pending: Vec<(String, String, Value)> = Vec::new();
     let mut acks: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
+        if matches!(first, Msg::Record { .. }) {
+            // Let the requests of the next moments join this group: one
+            // wake-up and one commit for many requests under load.
+            std::thread::sleep(GROUP_WAIT);
+        }
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {

@@ -280,46 +280,148 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(
 }
 
 /// Accepts FtM property values as a list of strings, a single string, or
-/// numbers (turned into strings).
+/// numbers and booleans (turned into strings); `null` is no value.
+/// Read with visitors rather than untagged enums, which would buffer every
+/// value before trying each form.
 fn de_properties<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Scalar {
-        S(String),
-        N(serde_json::Number),
-        B(bool),
-    }
-    impl Scalar {
-        fn into_string(self) -> String {
-            match self {
-                Scalar::S(s) => s,
-                Scalar::N(n) => n.to_string(),
-                Scalar::B(b) => b.to_string(),
-            }
+    use serde::de::{Error, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// One scalar: a string, a number or a boolean.
+    struct Scalar(String);
+    struct ScalarVisitor;
+    impl Visitor<'_> for ScalarVisitor {
+        type Value = Scalar;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string, a number or a boolean")
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<Scalar, E> {
+            Ok(Scalar(v.to_string()))
+        }
+        fn visit_string<E: Error>(self, v: String) -> Result<Scalar, E> {
+            Ok(Scalar(v))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Scalar, E> {
+            Ok(Scalar(v.to_string()))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Scalar, E> {
+            Ok(Scalar(v.to_string()))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Scalar, E> {
+            Ok(Scalar(
+                serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()),
+            ))
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Scalar, E> {
+            Ok(Scalar(v.to_string()))
         }
     }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(Scalar),
-        Many(Vec<Scalar>),
-        Null(()),
+    impl<'de> Deserialize<'de> for Scalar {
+        fn deserialize<D2: Deserializer<'de>>(d: D2) -> Result<Scalar, D2::Error> {
+            d.deserialize_any(ScalarVisitor)
+        }
     }
-    let raw: Option<BTreeMap<String, OneOrMany>> = Option::deserialize(d)?;
-    Ok(raw
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| {
-            let vals = match v {
-                OneOrMany::One(s) => vec![s.into_string()],
-                OneOrMany::Many(v) => v.into_iter().map(Scalar::into_string).collect(),
-                OneOrMany::Null(()) => Vec::new(),
-            };
-            (k, vals)
-        })
-        .collect())
+
+    /// A property's values: a list of scalars, one scalar, or null.
+    struct Values(Vec<String>);
+    struct ValuesVisitor;
+    impl<'de> Visitor<'de> for ValuesVisitor {
+        type Value = Values;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of strings, a string, a number, a boolean or null")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Values, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(64));
+            while let Some(Scalar(v)) = seq.next_element()? {
+                out.push(v);
+            }
+            Ok(Values(out))
+        }
+        fn visit_unit<E: Error>(self) -> Result<Values, E> {
+            Ok(Values(Vec::new()))
+        }
+        fn visit_none<E: Error>(self) -> Result<Values, E> {
+            Ok(Values(Vec::new()))
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<Values, E> {
+            ScalarVisitor.visit_str(v).map(|s| Values(vec![s.0]))
+        }
+        fn visit_string<E: Error>(self, v: String) -> Result<Values, E> {
+            Ok(Values(vec![v]))
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Values, E> {
+            ScalarVisitor.visit_i64(v).map(|s| Values(vec![s.0]))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Values, E> {
+            ScalarVisitor.visit_u64(v).map(|s| Values(vec![s.0]))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Values, E> {
+            ScalarVisitor.visit_f64(v).map(|s| Values(vec![s.0]))
+        }
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Values, E> {
+            ScalarVisitor.visit_bool(v).map(|s| Values(vec![s.0]))
+        }
+    }
+    impl<'de> Deserialize<'de> for Values {
+        fn deserialize<D2: Deserializer<'de>>(d: D2) -> Result<Values, D2::Error> {
+            d.deserialize_any(ValuesVisitor)
+        }
+    }
+
+    struct MapVisitor;
+    impl<'de> Visitor<'de> for MapVisitor {
+        type Value = BTreeMap<String, Vec<String>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of FtM properties")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, Values(v))) = map.next_entry::<String, Values>()? {
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+    }
+    d.deserialize_any(MapVisitor)
+}
+
+#[cfg(test)]
+mod property_tests {
+    use super::*;
+
+    #[test]
+    fn property_values_in_every_form() {
+        let ex: EntityExample = serde_json::from_str(
+            r#"{"schema":"Company","properties":{"name":["A","B"],"alias":"C",
+               "registrationNumber":12345,"isinCode":null,"flag":true,"tonnage":[1.5]}}"#,
+        )
+        .unwrap();
+        let p = &ex.properties;
+        assert_eq!(p["name"], vec!["A", "B"]);
+        assert_eq!(p["alias"], vec!["C"]);
+        assert_eq!(p["registrationNumber"], vec!["12345"]);
+        assert!(p["isinCode"].is_empty());
+        assert_eq!(p["flag"], vec!["true"]);
+        assert_eq!(p["tonnage"], vec!["1.5"]);
+        let none: EntityExample =
+            serde_json::from_str(r#"{"schema":"Company","properties":null}"#).unwrap();
+        assert!(none.properties.is_empty());
+        for bad in [
+            r#"{"schema":"Company","properties":{"name":[{"x":1}]}}"#,
+            r#"{"schema":"Company","properties":{"name":[null]}}"#,
+            r#"{"schema":"Company","properties":["name"]}"#,
+        ] {
+            assert!(serde_json::from_str::<EntityExample>(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 /// A query in embargo's terms, read from an FtM example.

@@ -1055,3 +1055,94 @@ async fn responses_say_how_long_the_server_took() {
         .to_string();
     assert!(timing.starts_with("app;dur="), "{timing}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_takes_too_long_gets_a_problem_not_a_hang() {
+    use std::io::{Read, Write};
+    let cfg = ServeConfig {
+        request_timeout_secs: 1,
+        ..ServeConfig::default()
+    };
+    let state = AppState::new(engine(), cfg).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(embargo_server::run(state, listener, async move {
+        let _ = stopped.await;
+    }));
+    // A client that announces a body and sends only part of it.
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        s.write_all(
+            b"POST /v1/screen HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"name\":",
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).unwrap_or(0);
+        (
+            String::from_utf8_lossy(&buf[..n]).into_owned(),
+            started.elapsed(),
+        )
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let (text, waited) = answer;
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("application/problem+json"), "{text}");
+    assert!(text.contains("timeout"), "{text}");
+    assert!(waited < std::time::Duration::from_secs(10), "{waited:?}");
+}
+
+#[tokio::test]
+async fn metrics_follow_the_snapshot_served() {
+    let engine = Arc::new(Engine::open_in_memory().unwrap());
+    let state = AppState::new(Arc::clone(&engine), ServeConfig::default()).unwrap();
+    let app = app(state);
+    let metrics = |app: Router| async move {
+        let resp = app
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        String::from_utf8(
+            axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap()
+                .to_vec(),
+        )
+        .unwrap()
+    };
+    let before = engine.versions("us_trade_csl").unwrap().len();
+    assert!(metrics(app.clone()).await.contains(&format!(
+        "embargo_list_version_seq{{list=\"us_trade_csl\"}} {before}"
+    )));
+    // A new version imported in the process swaps the snapshot; the
+    // gauges follow without a reload.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/trade_gov_csl/csl_2019_sample.csv"
+    );
+    engine
+        .import(
+            embargo_sources::SourceKind::TradeCsl,
+            &[embargo_model::RawFile::new(
+                "csl_2019_sample.csv",
+                std::fs::read(file).unwrap(),
+            )],
+            embargo_store::ImportMeta::new("test"),
+        )
+        .unwrap();
+    let text = metrics(app).await;
+    assert!(
+        text.contains(&format!(
+            "embargo_list_version_seq{{list=\"us_trade_csl\"}} {}",
+            before + 1
+        )),
+        "{text}"
+    );
+}

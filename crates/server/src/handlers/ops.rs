@@ -66,6 +66,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Ready>, Api
 #[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    // The served versions can change under the service (an import in the
+    // same process swaps the snapshot): read them now.
+    state.publish_versions();
     text_response(
         "text/plain; version=0.0.4; charset=utf-8",
         state.metrics.render(),

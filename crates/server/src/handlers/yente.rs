@@ -48,12 +48,13 @@ fn unit(name: &str, v: Option<f64>, default: f64) -> Result<f64, ApiError> {
     Ok(v)
 }
 
-/// The date from which `last_seen` is reported for an entity's list.
-fn list_dates(snap: &Snapshot) -> BTreeMap<String, String> {
+/// The date from which `last_seen` is reported for an entity's list: the
+/// as-of date of the list's version in the snapshot.
+fn last_seen(snap: &Snapshot, list: &str) -> Option<String> {
     snap.versions()
         .iter()
-        .map(|v| (v.list.clone(), v.as_of().to_string()))
-        .collect()
+        .find(|v| v.list == list)
+        .map(|v| v.as_of().to_string())
 }
 
 /// Entities added or changed on or after `since` (UTC midnight).
@@ -105,7 +106,6 @@ fn run_query(
     threshold: f64,
     cutoff: f64,
     post: &PostFilter,
-    last_seen: &BTreeMap<String, String>,
 ) -> QueryResponse {
     let query = match ExampleQuery::from_example(ex) {
         Ok(q) => Query::from(q),
@@ -138,7 +138,7 @@ fn run_query(
             let (features, explanations) = explanations(h);
             let score = round4(h.score);
             Some(ScoredEntity {
-                entity: to_ftm(e, last_seen.get(e.id.list()).cloned()),
+                entity: to_ftm(e, last_seen(snap, e.id.list())),
                 score,
                 features,
                 is_match: score >= threshold,
@@ -236,7 +236,6 @@ pub async fn match_entities(
         topics: params.topics.clone(),
         changed,
     };
-    let last_seen = list_dates(&snap);
     let big = body.queries.len() > 4;
     let work = {
         let snap = Arc::clone(&snap);
@@ -246,7 +245,7 @@ pub async fn match_entities(
                 .map(|(k, ex)| {
                     (
                         k.clone(),
-                        run_query(&snap, ex, &opts, threshold, cutoff, &post, &last_seen),
+                        run_query(&snap, ex, &opts, threshold, cutoff, &post),
                     )
                 })
                 .collect()
@@ -395,7 +394,6 @@ pub async fn search(
     };
     let countries: Vec<String> = p.countries.iter().map(|c| c.to_ascii_lowercase()).collect();
     let snap = snapshot_at(&state, p.as_of).await?;
-    let last_seen = list_dates(&snap);
     let keep = |e: &embargo_model::Entity| {
         filter.allows(&datasets_of(e))
             && schema.is_none_or(|s| {
@@ -489,7 +487,7 @@ pub async fn search(
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|e| to_ftm(e, last_seen.get(e.id.list()).cloned()))
+        .map(|e| to_ftm(e, last_seen(&snap, e.id.list())))
         .collect();
     Ok(ApiJson(SearchResponse {
         results,
@@ -536,8 +534,7 @@ pub async fn entity(
     let e = snap
         .entity(&EntityId(id.clone()))
         .ok_or_else(|| ApiError::NotFound(format!("no entity '{id}' in the lists served")))?;
-    let last_seen = list_dates(&snap);
-    Ok(ApiJson(to_ftm(e, last_seen.get(e.id.list()).cloned())))
+    Ok(ApiJson(to_ftm(e, last_seen(&snap, e.id.list()))))
 }
 
 /// One dataset of the catalog.
