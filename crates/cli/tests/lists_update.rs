@@ -356,3 +356,88 @@ fn first_use_lists_and_output_forms() {
         "{out}"
     );
 }
+
+#[test]
+fn followthemoney_data_under_its_own_list_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("ftm.db");
+    let fixture = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sources/tests/fixtures/ftm_sample.jsonl"
+    ));
+    let o = run(
+        &db,
+        &[
+            "--quiet",
+            "import",
+            "ftm",
+            fixture.to_str().unwrap(),
+            "--list",
+            "opensanctions",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(versions(&db).contains("\"opensanctions\" v1"));
+    let o = run(
+        &db,
+        &[
+            "--quiet",
+            "--format",
+            "json",
+            "show",
+            "opensanctions:NK-3Jq8vLx7HVXQ2k9bRzTn4a",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    // The imported list is part of what trade checks see.
+    let o = run(
+        &db,
+        &[
+            "--quiet",
+            "--format",
+            "json",
+            "check-trade",
+            "--security",
+            "Ivan Petrovich SIDOROV",
+            "--side",
+            "buy",
+            "--at",
+            "2025-07-01",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let ties: Vec<&str> = v["decision"]["security"]["ties"]
+        .as_array()
+        .expect("ties")
+        .iter()
+        .filter_map(|t| t["entity_id"].as_str())
+        .collect();
+    assert!(
+        ties.contains(&"opensanctions:NK-3Jq8vLx7HVXQ2k9bRzTn4a"),
+        "{ties:?}"
+    );
+    // A bad key, and --list on another kind, are refused.
+    let o = run(
+        &db,
+        &[
+            "import",
+            "ftm",
+            fixture.to_str().unwrap(),
+            "--list",
+            "Open Sanctions",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(
+        &db,
+        &[
+            "import",
+            "bis-dpl",
+            data("bis/dpl_2022.txt").to_str().unwrap(),
+            "--list",
+            "x",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--list applies to ftm imports only"));
+}

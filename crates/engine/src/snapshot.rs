@@ -13,13 +13,21 @@ use serde::Serialize;
 
 use crate::{EngineError, SOURCE_LISTS};
 
-/// The list versions in force for a selector, one per list that has one.
+/// The list versions in force for a selector, one per list that has one:
+/// the lists embargo knows first ([`SOURCE_LISTS`]), then any other list
+/// the store holds (FollowTheMoney data imported under its own key).
 pub(crate) fn resolve_versions(
     store: &dyn Store,
     sel: &VersionSel,
 ) -> Result<Vec<ListVersion>, EngineError> {
+    let mut keys: Vec<String> = SOURCE_LISTS.iter().map(|l| l.to_string()).collect();
+    for l in store.lists()? {
+        if !keys.contains(&l.list) {
+            keys.push(l.list);
+        }
+    }
     let mut out = Vec::new();
-    for list in SOURCE_LISTS {
+    for list in &keys {
         if let Some(v) = store.resolve(list, sel)? {
             out.push(v);
         }

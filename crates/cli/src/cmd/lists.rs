@@ -25,6 +25,10 @@ pub struct ImportArgs {
     /// The publication date of the files (YYYY-MM-DD), when the files do not say.
     #[arg(long)]
     pub published: Option<String>,
+    /// For `ftm`: the list key to import the entities under (default `ftm`), e.g.
+    /// `opensanctions`. Lower-case letters, digits and `_`.
+    #[arg(long)]
+    pub list: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -152,16 +156,39 @@ pub fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let files = read_files(&a.paths)?;
     let published = a.published.as_deref().map(parse_date).transpose()?;
+    let meta = ImportMeta {
+        published,
+        source: "import".into(),
+    };
+    let datasets = match (&a.list, kind) {
+        (None, _) => None,
+        (Some(list), SourceKind::Ftm) => {
+            if list.is_empty()
+                || !list
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                bail!("--list '{list}': use lower-case letters, digits and '_'");
+            }
+            let mut ds = embargo_model::Dataset::new(list);
+            for f in &files {
+                let part = embargo_sources::ftm::parse(f, list)?;
+                ds.entities.extend(part.entities);
+                ds.warnings.extend(part.warnings);
+            }
+            Some(vec![ds])
+        }
+        (Some(_), other) => bail!(
+            "--list applies to ftm imports only; {} files always go to their own list",
+            other
+        ),
+    };
     let engine = ctx.engine()?;
     let pb = spinner(ctx, "parsing and importing");
-    let reports = engine.import(
-        kind,
-        &files,
-        ImportMeta {
-            published,
-            source: "import".into(),
-        },
-    );
+    let reports = match datasets {
+        Some(ds) => engine.import_datasets(&ds, &files, meta),
+        None => engine.import(kind, &files, meta),
+    };
     pb.finish_and_clear();
     print_reports(ctx, &reports?)?;
     Ok(ExitCode::SUCCESS)
