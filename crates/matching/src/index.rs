@@ -66,7 +66,80 @@ pub struct IndexStats {
 struct IName {
     record: u32,
     name: u16,
-    toks: Box<[u32]>,
+    /// Its tokens: `len` store ids at `start` of [`Index::name_toks`].
+    start: u32,
+    len: u32,
+}
+
+/// Postings under keys most of which hold one name (initials, fused
+/// words, Han bigrams): a single name is kept in the map, longer lists in
+/// one shared array.
+#[derive(Default)]
+struct Sparse {
+    /// Key -> (name, 1) or (start in `lists`, length >= 2); while
+    /// building, (index in `SparseBuilder::multi`, 0).
+    map: FastMap<u64, (u32, u32)>,
+    lists: Vec<u32>,
+}
+
+#[derive(Default)]
+struct SparseBuilder {
+    out: Sparse,
+    multi: Vec<Vec<u32>>,
+}
+
+impl SparseBuilder {
+    /// Adds name `nid` under `key` (names come in increasing order).
+    fn push(&mut self, key: u64, nid: u32) {
+        match self.out.map.entry(key) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((nid, 1));
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let v = e.get_mut();
+                if v.1 == 1 {
+                    if v.0 != nid {
+                        self.multi.push(vec![v.0, nid]);
+                        *v = ((self.multi.len() - 1) as u32, 0);
+                    }
+                } else if let Some(l) = self.multi.get_mut(v.0 as usize) {
+                    if l.last() != Some(&nid) {
+                        l.push(nid);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Sparse {
+        let SparseBuilder { mut out, multi } = self;
+        out.lists
+            .reserve_exact(multi.iter().map(Vec::len).sum::<usize>());
+        for v in out.map.values_mut() {
+            if v.1 == 0 {
+                let l = multi.get(v.0 as usize).map_or(&[][..], Vec::as_slice);
+                *v = (out.lists.len() as u32, l.len() as u32);
+                out.lists.extend_from_slice(l);
+            }
+        }
+        out.map.shrink_to_fit();
+        out
+    }
+}
+
+impl Sparse {
+    fn get(&self, key: &u64) -> Option<&[u32]> {
+        let v = self.map.get(key)?;
+        if v.1 == 1 {
+            Some(std::slice::from_ref(&v.0))
+        } else {
+            self.lists.get(v.0 as usize..v.0 as usize + v.1 as usize)
+        }
+    }
+
+    fn postings(&self) -> usize {
+        self.map.values().map(|v| v.1 as usize).sum()
+    }
 }
 
 /// What the candidate filter and the pre-score need of a name, kept apart
@@ -119,7 +192,9 @@ pub struct Index {
     concept_vocab: FastMap<u64, Vec<u64>>,
     phon_vocab: FastMap<u64, Vec<u64>>,
     del_vocab: FastMap<u64, Vec<u64>>,
-    aux: FastMap<u64, Vec<u32>>,
+    aux: Sparse,
+    /// The tokens of all names, as store ids (see [`IName`]).
+    name_toks: Vec<u32>,
     ids: FastMap<u64, Vec<u32>>,
 }
 
@@ -257,7 +332,8 @@ impl Index {
         let mut concept_vocab: FastMap<u64, Vec<u64>> = FastMap::default();
         let mut phon_vocab: FastMap<u64, Vec<u64>> = FastMap::default();
         let mut del_vocab: FastMap<u64, Vec<u64>> = FastMap::default();
-        let mut aux: FastMap<u64, Vec<u32>> = FastMap::default();
+        let mut aux = SparseBuilder::default();
+        let mut name_toks: Vec<u32> = Vec::new();
         let mut ids: FastMap<u64, Vec<u32>> = FastMap::default();
         let mut seen: HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>> = HashSet::default();
         let mut light_flags: Vec<(bool, bool)> = Vec::new();
@@ -286,7 +362,7 @@ impl Index {
                 }
                 let nid = names.len() as u32;
                 let light = all_light(&a.toks);
-                let mut tids = Vec::with_capacity(a.toks.len());
+                let start = name_toks.len();
                 for t in &a.toks {
                     seen.insert(t.key);
                     let ik = key_ns(10, t.norm())
@@ -304,7 +380,7 @@ impl Index {
                         light_flags.push((person, light));
                         (store.len() - 1) as u32
                     });
-                    tids.push(id);
+                    name_toks.push(id);
                     if !postings.contains_key(&t.key) {
                         for (c, via) in t.concepts.iter() {
                             if *via != Via::Legal {
@@ -323,7 +399,7 @@ impl Index {
                 let refs: Vec<&Tok> = a.toks.iter().collect();
                 for with_legal in [false, true] {
                     if let Some(s) = initials(&refs, with_legal) {
-                        push_unique(aux.entry(key_ns(NS_INITIALS, &s)).or_default(), nid);
+                        aux.push(key_ns(NS_INITIALS, &s), nid);
                     }
                 }
                 if a.toks.len() <= 8 {
@@ -333,17 +409,18 @@ impl Index {
                             && !w[0].norm().contains(' ')
                         {
                             let s = format!("{}{}", w[0].norm(), w[1].norm());
-                            push_unique(aux.entry(key_ns(NS_CONCAT, &s)).or_default(), nid);
+                            aux.push(key_ns(NS_CONCAT, &s), nid);
                         }
                     }
                 }
                 for b in &a.bigrams {
-                    push_unique(aux.entry(*b).or_default(), nid);
+                    aux.push(*b, nid);
                 }
                 names.push(IName {
                     record: ri as u32,
                     name: ni as u16,
-                    toks: tids.into_boxed_slice(),
+                    start: start as u32,
+                    len: (name_toks.len() - start) as u32,
                 });
                 meta.push(Meta { total: 0.0, tag });
             }
@@ -361,8 +438,13 @@ impl Index {
             (t.weight, t.miss) = tok_weight(t, *person, *light, &weights);
         }
         for (n, m) in names.iter().zip(meta.iter_mut()) {
-            m.total = n.toks.iter().map(|&i| store[i as usize].weight).sum();
+            m.total = name_toks[n.start as usize..][..n.len as usize]
+                .iter()
+                .map(|&i| store[i as usize].weight)
+                .sum();
         }
+        let aux = aux.finish();
+        name_toks.shrink_to_fit();
         drop(list_ord);
         let min_total = meta.iter().map(|m| m.total).fold(0f32, f32::min);
         let mut by_id: Vec<u32> = (0..records.len() as u32).collect();
@@ -382,6 +464,7 @@ impl Index {
             phon_vocab,
             del_vocab,
             aux,
+            name_toks,
             ids,
         }
     }
@@ -420,8 +503,7 @@ impl Index {
             records: self.records.len(),
             names: self.names.len(),
             distinct_tokens: self.store.len(),
-            postings: self.postings.values().map(Vec::len).sum::<usize>()
-                + self.aux.values().map(Vec::len).sum::<usize>(),
+            postings: self.postings.values().map(Vec::len).sum::<usize>() + self.aux.postings(),
         }
     }
 
@@ -759,9 +841,15 @@ impl Index {
         }
     }
 
+    /// The token store ids of name `nid`.
+    fn toks_of(&self, nid: u32) -> &[u32] {
+        let n = &self.names[nid as usize];
+        &self.name_toks[n.start as usize..][..n.len as usize]
+    }
+
     fn name_view(&self, nid: u32) -> ById<'_> {
         ById {
-            ids: &self.names[nid as usize].toks,
+            ids: self.toks_of(nid),
             store: &self.store,
         }
     }
@@ -947,5 +1035,154 @@ impl Index {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A word of letters only for number `i` ("QXAB"…), unique per `i`.
+    fn word(prefix: &str, mut i: usize) -> String {
+        let mut s = prefix.to_string();
+        loop {
+            s.push((b'A' + (i % 26) as u8) as char);
+            i /= 26;
+            if i == 0 {
+                return s;
+            }
+        }
+    }
+
+    #[test]
+    fn sparse_keeps_single_names_and_lists() {
+        let mut b = SparseBuilder::default();
+        for (k, n) in [(1, 3), (2, 4), (2, 4), (2, 7), (3, 9), (2, 8), (3, 9)] {
+            b.push(k, n);
+        }
+        let s = b.finish();
+        assert_eq!(s.get(&1), Some(&[3][..]));
+        assert_eq!(s.get(&2), Some(&[4, 7, 8][..]));
+        assert_eq!(s.get(&3), Some(&[9][..]));
+        assert_eq!(s.get(&4), None);
+        assert_eq!(s.postings(), 5);
+    }
+
+    #[test]
+    fn filters_lists_schemas_and_excluded_ids() {
+        let mut recs = vec![
+            Record::new("a:1", "a", Schema::Company, "ORION SHIPPING LLC"),
+            Record::new("b:1", "b", Schema::Company, "ORION SHIPPING LLC"),
+            Record::new("b:2", "b", Schema::Person, "Orion SHIPPING"),
+            Record::new("c:1", "c", Schema::Vessel, "ORION SHIPPING"),
+        ];
+        // The same id twice: both are excluded.
+        recs.push(Record::new(
+            "b:1",
+            "b",
+            Schema::Company,
+            "ORION SHIPPING CO",
+        ));
+        let idx = Index::build(recs);
+        let q = Query::name(Schema::Company, "Orion Shipping");
+        let ids = |opts: &SearchOptions| -> Vec<String> {
+            let mut v: Vec<String> = idx.search(&q, opts).into_iter().map(|h| h.id).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&SearchOptions::default()), ["a:1", "b:1", "b:1"]);
+        let only_b = SearchOptions {
+            lists: Some(vec!["b".into(), "zz".into()]),
+            ..SearchOptions::default()
+        };
+        assert_eq!(ids(&only_b), ["b:1", "b:1"]);
+        let no_b1 = SearchOptions {
+            exclude_ids: vec!["b:1".into(), "nope".into()],
+            ..SearchOptions::default()
+        };
+        assert_eq!(ids(&no_b1), ["a:1"]);
+        let any = Query {
+            schema: None,
+            ..q.clone()
+        };
+        assert_eq!(idx.search(&any, &no_b1).len(), 3);
+    }
+
+    /// Names made of common words still find their record once the
+    /// postings of every word are over the admission budget.
+    #[test]
+    fn common_words_over_the_budget() {
+        let n = ADMIT_BUDGET * 2;
+        let mut recs: Vec<Record> = (0..n)
+            .map(|i| {
+                let name = format!("ALPHA BRAVO {}", word("QX", i));
+                Record::new(format!("x:{i}"), "x", Schema::Company, name)
+            })
+            .collect();
+        recs.extend((0..n).map(|i| {
+            let name = format!("CHARLIE DELTA {}", word("ZW", i));
+            Record::new(format!("y:{i}"), "x", Schema::Company, name)
+        }));
+        recs.push(Record::new(
+            "t:1",
+            "x",
+            Schema::Company,
+            "ALPHA BRAVO CHARLIE",
+        ));
+        let idx = Index::build(recs);
+        for name in [
+            "ALPHA BRAVO CHARLIE",
+            "CHARLIE ALPHA BRAVO",
+            "ALPHA BRAVO CHARLEE",
+        ] {
+            let hits = idx.search(
+                &Query::name(Schema::Company, name),
+                &SearchOptions::default(),
+            );
+            assert_eq!(hits.first().map(|h| h.id.as_str()), Some("t:1"), "{name}");
+        }
+    }
+
+    /// The banded pre-scores keep the same best k as scoring everything.
+    #[test]
+    fn banded_pre_scores_keep_the_best_k() {
+        let recs: Vec<Record> = (0..3000)
+            .map(|i| {
+                let mut name = word("QX", i);
+                for _ in 0..i % 4 {
+                    name.push(' ');
+                    name.push_str(&word("ZW", i * 7 + 3));
+                }
+                Record::new(format!("x:{i}"), "x", Schema::Company, name)
+            })
+            .collect();
+        let idx = Index::build(recs);
+        let q = Query::name(Schema::Company, "anything");
+        let opts = SearchOptions::default();
+        let filter = idx.filter(&q, &opts);
+        let qtotal = 7.5f32;
+        let mut x = 12345u64;
+        let cands: Vec<(f32, u32)> = (0..idx.names.len() as u32)
+            .map(|nid| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((x >> 40) as f32 / (1u64 << 24) as f32 * 2.0 * qtotal, nid)
+            })
+            .collect();
+        let k = 32;
+        let top = |mut v: Vec<(f32, u32)>| {
+            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            v.truncate(k);
+            v
+        };
+        let mut banded = Vec::new();
+        idx.pre_scores(&cands, qtotal, &filter, k, &mut banded);
+        assert!(banded.len() < cands.len() / 2, "{} scored", banded.len());
+        let mut all = Vec::new();
+        for &c in &cands {
+            idx.pre_score(&mut all, c, qtotal, &filter);
+        }
+        assert_eq!(top(banded), top(all));
     }
 }
