@@ -240,6 +240,7 @@ pub fn check_trade(ctx: &Ctx, a: CheckTradeArgs) -> anyhow::Result<ExitCode> {
     let d = snap.check_trade(&sm, &check, &policy);
     match ctx.format {
         Format::Json => print_json(&serde_json::json!({
+            "trade": check,
             "decision": d,
             "policy": policy.describe(),
             "versions": snap.version_refs()
@@ -360,7 +361,7 @@ fn check_trades(ctx: &Ctx, a: CheckTradeArgs, input: &std::path::Path) -> anyhow
     let json: Vec<_> = rows
         .iter()
         .zip(&decisions)
-        .map(|(r, d)| serde_json::json!({"id": r.id, "decision": d}))
+        .map(|(r, d)| serde_json::json!({"id": r.id, "trade": r.check, "decision": d}))
         .collect();
     t.print(
         ctx.format,
