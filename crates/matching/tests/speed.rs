@@ -91,3 +91,49 @@ fn cpu_time() {
     );
     assert!(pct(0.5) < 400.0 && pct(0.99) < 3000.0, "search too slow");
 }
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+/// Search on 200,000 synthetic parties (as `examples/scale.rs` builds
+/// them): the candidates of a query stay bounded as the index grows, so
+/// the CPU time per query stays well under a millisecond.
+#[test]
+#[ignore = "timing; run in release"]
+fn cpu_time_synthetic() {
+    let model = support::NameModel::from_records(&support::bundled_records().unwrap());
+    let mut rng = support::Rng::new(0x5ca1e);
+    let t = cpu_us();
+    let index = Index::build(support::synthetic(&model, 200_000, &mut rng));
+    println!("build 200k: {:.0} ms CPU", (cpu_us() - t) / 1e3);
+    let queries: Vec<Query> = (0..1000)
+        .map(|i| {
+            if i % 2 == 0 {
+                let r = index.record(rng.below(index.len()));
+                Query::name(r.schema, support::perturb(r.caption(), &mut rng).0)
+            } else {
+                Query::name(embargo_model::Schema::Company, model.company(&mut rng))
+            }
+        })
+        .collect();
+    let opts = SearchOptions::default();
+    let mut times: Vec<f64> = queries
+        .iter()
+        .map(|q| {
+            let t = cpu_us();
+            std::hint::black_box(index.search(q, &opts));
+            cpu_us() - t
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "search 200k: CPU p50 {:.0} µs p90 {:.0} µs p99 {:.0} µs",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99)
+    );
+    // Generous bounds (release build): a return to candidates growing with
+    // the index fails.
+    assert!(pct(0.5) < 1000.0, "search too slow");
+}
