@@ -179,8 +179,9 @@ pub struct Index {
     meta: Vec<Meta>,
     /// The distinct lists of the records, by ordinal.
     lists: Vec<String>,
-    /// Record positions sorted by record id.
-    by_id: Vec<u32>,
+    /// Record positions sorted by record id (made on the first search that
+    /// excludes ids).
+    by_id: std::sync::OnceLock<Vec<u32>>,
     /// The least summed weight of a name.
     min_total: f32,
     /// Keys of legal forms and stop words ("co", "sa", "de"): initials or
@@ -372,10 +373,10 @@ impl Index {
                             | light as u64
                             | (person as u64) << 2)
                             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                    if matches!(t.class, Class::Legal | Class::Stop) {
-                        weak.insert(t.key);
-                    }
                     let id = *intern.entry(ik).or_insert_with(|| {
+                        if matches!(t.class, Class::Legal | Class::Stop) {
+                            weak.insert(t.key);
+                        }
                         store.push(t.clone());
                         light_flags.push((person, light));
                         (store.len() - 1) as u32
@@ -447,14 +448,12 @@ impl Index {
         name_toks.shrink_to_fit();
         drop(list_ord);
         let min_total = meta.iter().map(|m| m.total).fold(0f32, f32::min);
-        let mut by_id: Vec<u32> = (0..records.len() as u32).collect();
-        by_id.sort_unstable_by(|&a, &b| records[a as usize].id.cmp(&records[b as usize].id));
         Index {
             records,
             names,
             meta,
             lists,
-            by_id,
+            by_id: std::sync::OnceLock::new(),
             min_total,
             weak,
             store,
@@ -533,15 +532,25 @@ impl Index {
             .as_ref()
             .map(|want| self.lists.iter().map(|l| want.contains(l)).collect());
         let mut excluded: Vec<u32> = Vec::new();
-        for id in &opts.exclude_ids {
-            let start = self
-                .by_id
-                .partition_point(|&r| self.records[r as usize].id.as_str() < id.as_str());
-            for &r in &self.by_id[start..] {
-                if self.records[r as usize].id != *id {
-                    break;
+        if !opts.exclude_ids.is_empty() {
+            let by_id = self.by_id.get_or_init(|| {
+                let mut v: Vec<u32> = (0..self.records.len() as u32).collect();
+                v.sort_unstable_by(|&a, &b| {
+                    self.records[a as usize]
+                        .id
+                        .cmp(&self.records[b as usize].id)
+                });
+                v
+            });
+            for id in &opts.exclude_ids {
+                let start =
+                    by_id.partition_point(|&r| self.records[r as usize].id.as_str() < id.as_str());
+                for &r in &by_id[start..] {
+                    if self.records[r as usize].id != *id {
+                        break;
+                    }
+                    excluded.push(r);
                 }
-                excluded.push(r);
             }
         }
         excluded.sort_unstable();
