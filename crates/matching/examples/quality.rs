@@ -59,10 +59,8 @@ fn read_files(dir: &str, names: &[&str]) -> Result<Vec<RawFile>, BoxError> {
 /// Every bundled list, as the default snapshot holds them.
 fn all_records() -> Result<Vec<Record>, BoxError> {
     let mut recs = support::bundled_records()?;
-    let dpl = embargo_sources::bis::parse(&read_files(
-        &format!("{ROOT}/data/bis"),
-        &["dpl_2022.txt"],
-    )?)?;
+    let dpl =
+        embargo_sources::bis::parse(&read_files(&format!("{ROOT}/data/bis"), &["dpl_2022.txt"])?)?;
     let csl = embargo_sources::csl::parse(&read_files(
         &format!("{ROOT}/data/trade_gov_csl"),
         &["consolidated_2025_sample.csv"],
@@ -156,10 +154,7 @@ fn retrieval(aliases: bool, errors: bool) -> Result<(), BoxError> {
     let mut ranks = Vec::new();
     for q in &qs {
         let want = format!("us_ofac_sdn:{}", q["expected_ref"]);
-        let hits = index.search(
-            &Query::name(schema(&q["schema"]), q["name"].clone()),
-            &opts,
-        );
+        let hits = index.search(&Query::name(schema(&q["schema"]), q["name"].clone()), &opts);
         let rank = hits.iter().position(|h| h.id == want).map(|p| p + 1);
         if errors && aliases && rank != Some(1) {
             let top = hits
@@ -187,10 +182,7 @@ fn negatives(index: &Index, errors: bool) -> Result<(), BoxError> {
     };
     let mut alarms = 0;
     for q in &qs {
-        let hits = index.search(
-            &Query::name(schema(&q["schema"]), q["name"].clone()),
-            &opts,
-        );
+        let hits = index.search(&Query::name(schema(&q["schema"]), q["name"].clone()), &opts);
         if let Some(h) = hits.first() {
             alarms += 1;
             if errors {

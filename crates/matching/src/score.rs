@@ -265,8 +265,7 @@ pub(crate) fn token_sim(
         };
         if l.len() >= s.len() + 2 && s[0] == l[0] && s.len() >= 2 {
             let generic = !lt.class.distinctive();
-            let prefix =
-                s.len() >= 3 && l.starts_with(s) && (generic || 2 * s.len() >= l.len());
+            let prefix = s.len() >= 3 && l.starts_with(s) && (generic || 2 * s.len() >= l.len());
             let skeleton = generic
                 && s[1..].iter().all(|&x| !vowel(x))
                 && is_subsequence(s, l)
@@ -945,23 +944,26 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                         // (one three-letter string stands for thousands of
                         // names), and weaker still for generic words only
                         // ("APH" / "ASIA PACIFIC HOLDINGS").
-                        letter.then(|| initials_run(t, long, j)).flatten().map(|(r, words)| {
-                            let sim: f32 = match words {
-                                0..=2 => 0.5,
-                                3 => 0.6,
-                                4 => 0.75,
-                                _ => 0.85,
-                            };
-                            let r = r.min(long.len() - j);
-                            let rare = (j..j + r).any(|k| long[k].class.distinctive());
-                            let weak = !rare && words <= 4;
-                            (
-                                r,
-                                if weak { sim - 0.05 } else { sim },
-                                MatchKind::Initialism,
-                                true,
-                            )
-                        })
+                        letter
+                            .then(|| initials_run(t, long, j))
+                            .flatten()
+                            .map(|(r, words)| {
+                                let sim: f32 = match words {
+                                    0..=2 => 0.5,
+                                    3 => 0.6,
+                                    4 => 0.75,
+                                    _ => 0.85,
+                                };
+                                let r = r.min(long.len() - j);
+                                let rare = (j..j + r).any(|k| long[k].class.distinctive());
+                                let weak = !rare && words <= 4;
+                                (
+                                    r,
+                                    if weak { sim - 0.05 } else { sim },
+                                    MatchKind::Initialism,
+                                    true,
+                                )
+                            })
                     })
                     .or_else(|| {
                         letter

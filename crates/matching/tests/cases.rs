@@ -292,7 +292,12 @@ fn short_acronyms_of_generic_words_are_weak() {
     // Three letters found by letter stand for thousands of names; a
     // longer acronym still matches.
     assert!(s("CRP", "CETNIK RAVNAGORSKI POKRET") < T);
-    assert!(s("AICTC", "ADVANCED INFORMATION AND COMMUNICATION TECHNOLOGY CENTER") >= T);
+    assert!(
+        s(
+            "AICTC",
+            "ADVANCED INFORMATION AND COMMUNICATION TECHNOLOGY CENTER"
+        ) >= T
+    );
     assert!(s("CAGL", "COMPAGNIE AERIENNE DES GRANDS LACS") >= T);
 }
 
@@ -313,7 +318,10 @@ fn real_unlisted_companies_stay_below() {
         ("Visa Inc.", "GRUPO WISA, S.A."),
         ("PepsiCo, Inc.", "PASCO"),
         ("Bain & Company", "SOCIETE GENERALE DE PAIN"),
-        ("China Life Insurance Company Limited", "TRUST LIFE INSURANCE COMPANY S.A.L."),
+        (
+            "China Life Insurance Company Limited",
+            "TRUST LIFE INSURANCE COMPANY S.A.L.",
+        ),
         ("Nongfu Spring Co., Ltd.", "NSCL"),
     ];
     for (query, listed) in cases {
