@@ -3,6 +3,7 @@
 //! glossary translations) and phonetic keys.
 
 use pinyin::ToPinyin;
+use smallvec::SmallVec;
 
 use crate::hash::{key_ns, key_of, Fnv};
 
@@ -75,7 +76,9 @@ pub(crate) struct Tok {
     loose_end: u32,
     pub origin: Origin,
     pub class: Class,
-    pub concepts: Vec<(u64, Via)>,
+    pub concepts: SmallVec<[(u64, Via); 3]>,
+    /// One bit per concept key (a quick test for shared concepts).
+    pub cmask: u64,
     pub phon: u64,
     /// The letters of `norm` and of `loose`, one bit each (a bound on
     /// edit distances).
@@ -89,6 +92,8 @@ pub(crate) struct Tok {
     pub surname: bool,
     /// The token is an initialism listed in the tables.
     pub initialism: bool,
+    /// `norm` is ASCII.
+    pub ascii: bool,
 }
 
 impl Tok {
@@ -96,6 +101,16 @@ impl Tok {
     /// text, the characters themselves for other scripts.
     pub fn norm(&self) -> &str {
         &self.text[..self.norm_end as usize]
+    }
+
+    /// The bytes of [`Tok::norm`].
+    pub fn norm_b(&self) -> &[u8] {
+        &self.text.as_bytes()[..self.norm_end as usize]
+    }
+
+    /// The bytes of [`Tok::loose`].
+    pub fn loose_b(&self) -> &[u8] {
+        &self.text.as_bytes()[self.norm_end as usize..self.loose_end as usize]
     }
 
     /// A looser spelling key for transliteration variants (voicing,
@@ -241,40 +256,62 @@ pub(crate) fn letter_mask(b: &[u8]) -> u32 {
 /// [`loose`] into a buffer (cleared first).
 pub(crate) fn loose_into(b: &[u8], out: &mut Vec<u8>) {
     out.clear();
+    let at = |k: usize| b.get(k).copied().unwrap_or(0);
+    let push = |out: &mut Vec<u8>, r: u8| {
+        if out.last() != Some(&r) {
+            out.push(r);
+        }
+    };
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        let n = b.get(i + 1).copied();
-        let n2 = b.get(i + 2).copied();
-        let (rep, adv): (&[u8], usize) = match (c, n) {
-            (b'd', Some(b'z')) if n2 == Some(b'h') => (b"j", 3),
-            (b't', Some(b'c')) if n2 == Some(b'h') => (b"j", 3),
-            (b't', Some(b's')) if n2 == Some(b'h') => (b"j", 3),
-            (b'z', Some(b'h')) | (b'd', Some(b'j')) | (b'c', Some(b'h')) => (b"j", 2),
-            (b'k', Some(b'h')) => (b"h", 2),
-            (b'p', Some(b'h')) => (b"f", 2),
-            (b't' | b'd', Some(b'h')) => (b"d", 2),
-            (b'g', Some(b'h')) => (b"g", 2),
-            (b'c' | b'k', Some(b'k')) => (b"g", 2),
-            (b'h', Some(b'r')) if i == 0 => (b"g", 1),
+        let n = at(i + 1);
+        let (r, adv): (u8, usize) = match c {
+            b'd' => match n {
+                b'z' if at(i + 2) == b'h' => (b'j', 3),
+                b'j' => (b'j', 2),
+                b'h' => (b'd', 2),
+                _ => (b'd', 1),
+            },
+            b't' => match n {
+                b'c' | b's' if at(i + 2) == b'h' => (b'j', 3),
+                b'h' => (b'd', 2),
+                _ => (b'd', 1),
+            },
+            b'z' if n == b'h' => (b'j', 2),
+            b'c' => match n {
+                b'h' => (b'j', 2),
+                b'k' => (b'g', 2),
+                _ => (b'g', 1),
+            },
+            b'k' => match n {
+                b'h' => (b'h', 2),
+                b'k' => (b'g', 2),
+                _ => (b'g', 1),
+            },
+            b'p' if n == b'h' => (b'f', 2),
+            b'p' => (b'b', 1),
+            b'g' if n == b'h' => (b'g', 2),
+            b'h' if n == b'r' && i == 0 => (b'g', 1),
             // Vowel clusters fold inside a word; the first letter stays.
-            (b'e', Some(b'o')) if i > 0 => (b"o", 2),
-            (b'e', Some(b'u')) | (b'o', Some(b'u')) | (b'o', Some(b'o')) if i > 0 => (b"u", 2),
-            (b'e', Some(b'e')) if i > 0 => (b"i", 2),
-            (b'a', Some(b'e')) if i > 0 => (b"e", 2),
-            (b'x', _) => (b"gs", 1),
-            (b'q' | b'c' | b'k', _) => (b"g", 1),
-            (b't', _) => (b"d", 1),
-            (b'p', _) => (b"b", 1),
-            (b'w', _) => (b"v", 1),
-            (b'y', _) => (b"i", 1),
-            _ => (std::slice::from_ref(&b[i]), 1),
-        };
-        for &r in rep {
-            if out.last() != Some(&r) {
-                out.push(r);
+            b'e' if i > 0 => match n {
+                b'o' => (b'o', 2),
+                b'u' => (b'u', 2),
+                b'e' => (b'i', 2),
+                _ => (b'e', 1),
+            },
+            b'o' if i > 0 && (n == b'u' || n == b'o') => (b'u', 2),
+            b'a' if i > 0 && n == b'e' => (b'e', 2),
+            b'x' => {
+                push(out, b'g');
+                (b's', 1)
             }
-        }
+            b'q' => (b'g', 1),
+            b'w' => (b'v', 1),
+            b'y' => (b'i', 1),
+            _ => (c, 1),
+        };
+        push(out, r);
         i += adv;
     }
 }
@@ -304,7 +341,7 @@ impl Builder<'_> {
         }
         let t = self.t;
         let key = key_of(norm);
-        let mut concepts: Vec<(u64, Via)> = Vec::new();
+        let mut concepts: SmallVec<[(u64, Via); 3]> = SmallVec::new();
         // Words of other languages with an English rendering: the
         // rendering's concepts, and its class when it is a generic word.
         let flags = t.known.get(&key).copied().unwrap_or(0);
@@ -399,6 +436,7 @@ impl Builder<'_> {
             origin,
             class,
             concepts,
+            cmask: 0,
             phon,
             mask,
             lmask,
@@ -406,6 +444,7 @@ impl Builder<'_> {
             miss: 0.0,
             surname,
             initialism,
+            ascii: norm.is_ascii(),
         });
     }
 
@@ -656,10 +695,11 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
             }
         }
     }
-    Analyzed {
-        toks: b.toks,
-        bigrams,
+    let mut toks = b.toks;
+    for t in toks.iter_mut() {
+        t.cmask = t.concepts.iter().fold(0, |m, (k, _)| m | 1 << (k % 64));
     }
+    Analyzed { toks, bigrams }
 }
 
 /// The inverse document frequency of a token, capped.

@@ -254,7 +254,7 @@ fn initials(toks: &[&Tok], with_legal: bool) -> Option<String> {
                 }
             }
             _ => {
-                if !t.norm().is_ascii() {
+                if !t.ascii {
                     return None;
                 }
                 s.extend(t.norm().chars().next());
@@ -405,10 +405,7 @@ impl Index {
                 }
                 if a.toks.len() <= 8 {
                     for w in a.toks.windows(2) {
-                        if w[0].norm().is_ascii()
-                            && w[1].norm().is_ascii()
-                            && !w[0].norm().contains(' ')
-                        {
+                        if w[0].ascii && w[1].ascii && !w[0].norm().contains(' ') {
                             let s = format!("{}{}", w[0].norm(), w[1].norm());
                             aux.push(key_ns(NS_CONCAT, &s), nid);
                         }
@@ -677,8 +674,8 @@ impl Index {
         }
         for w in qa.toks.windows(2) {
             let key = Fnv::new()
-                .write(w[0].norm().as_bytes())
-                .write(w[1].norm().as_bytes())
+                .write(w[0].norm_b())
+                .write(w[1].norm_b())
                 .finish();
             if self.weak.contains(&key) {
                 continue;

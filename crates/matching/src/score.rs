@@ -207,7 +207,12 @@ pub(crate) fn token_sim(
     let legal = q.class == Class::Legal || c.class == Class::Legal;
     // Shared concepts.
     let mut best: Option<(f32, MatchKind)> = None;
-    for (kq, vq) in q.concepts.iter() {
+    let shared = if q.cmask & c.cmask != 0 {
+        &q.concepts[..]
+    } else {
+        &[]
+    };
+    for (kq, vq) in shared.iter() {
         for (kc, vc) in c.concepts.iter() {
             if kq != kc {
                 continue;
@@ -236,8 +241,8 @@ pub(crate) fn token_sim(
     if q.class == Class::Digit || c.class == Class::Digit {
         return None;
     }
-    let (a, b) = (q.norm().as_bytes(), c.norm().as_bytes());
-    if !(q.norm().is_ascii() && c.norm().is_ascii()) {
+    let (a, b) = (q.norm_b(), c.norm_b());
+    if !(q.ascii && c.ascii) {
         return None;
     }
     // Initials: a single letter meets a word starting with it (persons
@@ -307,7 +312,7 @@ pub(crate) fn token_sim(
             kind = MatchKind::Phonetic;
         }
     }
-    let (la, lb) = (q.loose().as_bytes(), c.loose().as_bytes());
+    let (la, lb) = (q.loose_b(), c.loose_b());
     if !la.is_empty() && !lb.is_empty() && sim < 0.9 {
         let ll = la.len().max(lb.len());
         // Two short company words one spelling apart are often two
@@ -414,7 +419,7 @@ fn word_matches(w: &str, t: &Tok) -> bool {
 /// the run length and the number of letters that words (not legal forms)
 /// gave.
 fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<(usize, usize)> {
-    let s = short.norm().as_bytes();
+    let s = short.norm_b();
     if !(2..=8).contains(&s.len()) || !s.iter().all(u8::is_ascii_lowercase) {
         return None;
     }
@@ -426,7 +431,7 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<(us
     let mut words = 0;
     while k < long.len() && p < s.len() {
         let t = long.tok(k);
-        let nb = t.norm().as_bytes();
+        let nb = t.norm_b();
         if t.class == Class::Legal {
             if legal_short {
                 return None;
@@ -448,7 +453,7 @@ fn initials_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Option<(us
             k += 1;
             continue;
         }
-        if nb.first() == Some(&s[p]) && t.norm().is_ascii() {
+        if nb.first() == Some(&s[p]) && t.ascii {
             p += 1;
             words += 1;
             k += 1;
@@ -517,7 +522,7 @@ fn pair_of_syllables(x: &Tok, y: &Tok, out: &mut String) -> bool {
 /// True if two tokens are one spelling of one word: their loose keys are
 /// at most one edit apart (none for words of five letters or less).
 fn near(a: &Tok, b: &Tok) -> bool {
-    let (x, y) = (a.loose().as_bytes(), b.loose().as_bytes());
+    let (x, y) = (a.loose_b(), b.loose_b());
     if x.is_empty() || y.is_empty() {
         return false;
     }
@@ -581,11 +586,9 @@ fn compound_run<T: Toks + ?Sized>(
     alone: bool,
     scratch: &mut Vec<u8>,
 ) -> Option<(usize, f32, MatchKind)> {
-    let tn = t.norm().as_bytes();
+    let tn = t.norm_b();
     let word = |x: &Tok| {
-        x.norm().is_ascii()
-            && !x.loose().is_empty()
-            && !matches!(x.class, Class::Digit | Class::Legal)
+        x.ascii && !x.loose().is_empty() && !matches!(x.class, Class::Digit | Class::Legal)
     };
     if tn.len() < 4 || !word(t) || j + 1 >= long.len() || !word(long.tok(j)) {
         return None;
@@ -593,8 +596,8 @@ fn compound_run<T: Toks + ?Sized>(
     // Every reading of the run starts with the first letter of its first
     // word, or with a vowel when that word is a particle fused to the next.
     let first = long.tok(j);
-    let t0 = t.loose().as_bytes().first().copied();
-    if t0 != first.loose().as_bytes().first().copied()
+    let t0 = t.loose_b().first().copied();
+    if t0 != first.loose_b().first().copied()
         && !(joining_particle(first.norm()) && t0.is_some_and(vowel))
     {
         return None;
@@ -614,7 +617,7 @@ fn compound_run<T: Toks + ?Sized>(
         if (j..j + r).any(|k| near(t, long.tok(k))) {
             return None;
         }
-        if concat_eq(tn, (j..j + r).map(|k| long.tok(k).norm().as_bytes())) {
+        if concat_eq(tn, (j..j + r).map(|k| long.tok(k).norm_b())) {
             return Some((r, 0.95, MatchKind::Compound));
         }
         // Spelling variants of the joined words (on their loose keys), with
@@ -641,15 +644,15 @@ fn compound_run<T: Toks + ?Sized>(
                 if particle(k) && *v != b"=" && !(k == j && v.is_empty()) {
                     // A leading particle is fused, never dropped.
                     if let (Some(&vowel), Some(&next)) =
-                        (v.first(), long.tok(k + 1).loose().as_bytes().first())
+                        (v.first(), long.tok(k + 1).loose_b().first())
                     {
                         push(lb, &[vowel, next]);
                     }
                     continue;
                 }
-                push(lb, tok.loose().as_bytes());
+                push(lb, tok.loose_b());
             }
-            let (x, y) = (t.loose().as_bytes(), &lb[..]);
+            let (x, y) = (t.loose_b(), &lb[..]);
             if x.first() != y.first() {
                 continue;
             }
@@ -688,10 +691,10 @@ fn prefix_run<T: Toks + ?Sized>(s: &[u8], long: &T, j: usize) -> Option<usize> {
             return None;
         }
         let t = long.tok(k);
-        if !t.norm().is_ascii() || t.class == Class::Digit {
+        if !t.ascii || t.class == Class::Digit {
             return None;
         }
-        let w = t.norm().as_bytes();
+        let w = t.norm_b();
         let mut l = 0;
         let mut wi = 0;
         while wi < w.len() && p + l < s.len() {
@@ -855,12 +858,18 @@ pub(crate) fn compare<Q: Toks + ?Sized, C: Toks + ?Sized>(
     compare_refs(&qa[..n], &ca[..m], person, explain)
 }
 
+thread_local! {
+    static CANDS: std::cell::RefCell<Vec<Cand>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatch {
     let n = q.len();
     let m = c.len();
     let wq = |i: usize, k: usize| -> f32 { (i..i + k).map(|x| q.tok(x).weight).sum() };
     let wc = |j: usize, k: usize| -> f32 { (j..j + k).map(|x| c.tok(x).weight).sum() };
-    let mut cands: Vec<Cand> = Vec::with_capacity(n * m + 4);
+    // The candidate pairs, in a buffer kept by the thread between calls.
+    let mut cands: Vec<Cand> = CANDS.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    cands.clear();
     let initials_ok = (0..n).filter(|&i| q.tok(i).class == Class::Initial).count() >= 2
         || (0..m).filter(|&j| c.tok(j).class == Class::Initial).count() >= 2;
     // Tokens with an identical partner take no part in runs.
@@ -903,20 +912,20 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
             if exact
                 || t.class == Class::Digit
                 || t.class == Class::Stop
-                || !t.norm().is_ascii()
+                || !t.ascii
                 || t.norm().len() < 2
             {
                 continue;
             }
-            let t0 = t.norm().as_bytes().first().copied();
-            let tl0 = t.loose().as_bytes().first().copied();
+            let t0 = t.norm_b().first().copied();
+            let tl0 = t.loose_b().first().copied();
             for j in 0..b {
                 let first = if flip { q.tok(j) } else { c.tok(j) };
                 // Runs other than table initialisms start with the first
                 // letter of their first word (or a particle fused to the
                 // next word).
-                let letter = t0 == first.norm().as_bytes().first().copied()
-                    || (tl0.is_some() && tl0 == first.loose().as_bytes().first().copied())
+                let letter = t0 == first.norm_b().first().copied()
+                    || (tl0.is_some() && tl0 == first.loose_b().first().copied())
                     || (tl0.is_some_and(vowel) && joining_particle(first.norm()));
                 if !letter && !t.initialism {
                     continue;
@@ -1041,7 +1050,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let (mut distinctive_pairs, mut distinctive_best) = (0usize, 0.0f32);
     let mut rare_anchor = false;
     let mut chosen: Vec<Cand> = Vec::new();
-    for cd in cands {
+    for &cd in cands.iter() {
         let (qi, qn, cj, cn) = (
             cd.qi as usize,
             cd.qn as usize,
@@ -1095,6 +1104,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     // several English words (中国移动 "China Mobile", 中国建筑 "China State
     // Construction") is one distinctive unit, made of generic words: when
     // all its words agree, the names agree on more than generic words.
+    CANDS.with(|b| *b.borrow_mut() = cands);
     let glossary_unit = glossary_unit_agrees(q, &sure_q) || glossary_unit_agrees(c, &sure_c);
     if glossary_unit {
         distinctive_match = true;
