@@ -316,6 +316,26 @@ pub(crate) fn loose_into(b: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// What the tables say of one token, whatever its surface.
+#[derive(Debug)]
+struct Shape {
+    class: Class,
+    concepts: SmallVec<[(u64, Via); 3]>,
+    phon: u64,
+    loose: Box<str>,
+    mask: u32,
+    lmask: u32,
+    initialism: bool,
+}
+
+/// At most this many token classifications are kept per thread.
+const SHAPE_CACHE: usize = 65_536;
+
+thread_local! {
+    static SHAPES: std::cell::RefCell<crate::hash::FastMap<u64, std::rc::Rc<Shape>>> =
+        std::cell::RefCell::new(crate::hash::FastMap::default());
+}
+
 struct Builder<'a> {
     t: &'a Tables,
     person: bool,
@@ -339,8 +359,58 @@ impl Builder<'_> {
         if norm.is_empty() {
             return;
         }
-        let t = self.t;
         let key = key_of(norm);
+        // Everything but the surface depends only on these: tokens recur
+        // (legal forms, common given names, generic words), so their
+        // classification is kept per thread.
+        let ck = key
+            ^ (origin as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ legal.map_or(0, |l| l.concept.rotate_left(17))
+            ^ (u64::from(self.person) << 63)
+            ^ (self.forced.map_or(0, |g| g as u64 + 1) << 59);
+        let shape = SHAPES.with(|c| c.borrow().get(&ck).cloned());
+        let shape = match shape {
+            Some(s) => s,
+            None => {
+                let s = std::rc::Rc::new(self.shape(norm, key, origin, legal));
+                SHAPES.with(|c| {
+                    let mut c = c.borrow_mut();
+                    if c.len() >= SHAPE_CACHE {
+                        c.clear();
+                    }
+                    c.insert(ck, std::rc::Rc::clone(&s));
+                });
+                s
+            }
+        };
+        let loose = &*shape.loose;
+        let mut text = String::with_capacity(norm.len() + loose.len() + surface.len());
+        text.push_str(norm);
+        text.push_str(loose);
+        text.push_str(surface);
+        self.toks.push(Tok {
+            key,
+            norm_end: norm.len() as u32,
+            loose_end: (norm.len() + loose.len()) as u32,
+            text: text.into_boxed_str(),
+            origin,
+            class: shape.class,
+            concepts: shape.concepts.clone(),
+            cmask: 0,
+            phon: shape.phon,
+            mask: shape.mask,
+            lmask: shape.lmask,
+            weight: 0.0,
+            miss: 0.0,
+            surname,
+            initialism: shape.initialism,
+            ascii: norm.is_ascii(),
+        });
+    }
+
+    /// Classifies one token with the tables.
+    fn shape(&mut self, norm: &str, key: u64, origin: Origin, legal: Option<&LegalForm>) -> Shape {
+        let t = self.t;
         let mut concepts: SmallVec<[(u64, Via); 3]> = SmallVec::new();
         // Words of other languages with an English rendering: the
         // rendering's concepts, and its class when it is a generic word.
@@ -422,30 +492,15 @@ impl Builder<'_> {
             loose_into(norm.as_bytes(), &mut self.scratch);
         }
         let loose = std::str::from_utf8(&self.scratch).unwrap_or_default();
-        let mut text = String::with_capacity(norm.len() + loose.len() + surface.len());
-        text.push_str(norm);
-        text.push_str(loose);
-        text.push_str(surface);
-        let mask = letter_mask(norm.as_bytes());
-        let lmask = letter_mask(loose.as_bytes());
-        self.toks.push(Tok {
-            key,
-            norm_end: norm.len() as u32,
-            loose_end: (norm.len() + loose.len()) as u32,
-            text: text.into_boxed_str(),
-            origin,
+        Shape {
             class,
             concepts,
-            cmask: 0,
             phon,
-            mask,
-            lmask,
-            weight: 0.0,
-            miss: 0.0,
-            surname,
+            loose: loose.into(),
+            mask: letter_mask(norm.as_bytes()),
+            lmask: letter_mask(loose.as_bytes()),
             initialism,
-            ascii: norm.is_ascii(),
-        });
+        }
     }
 
     fn latin_run(&mut self, run: &[RawTok]) {
@@ -702,12 +757,18 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
     Analyzed { toks, bigrams }
 }
 
-/// The inverse document frequency of a token, capped.
-pub(crate) fn idf(df: u32, docs: u32) -> f32 {
+/// The inverse document frequency of a token, capped, and the cap.
+pub(crate) fn idf(df: u32, docs: u32) -> (f32, f32) {
     let n = docs.max(1000) as f32;
     let cap = (n / 3.0).ln();
-    let v = ((n + 1.0) / (df as f32 + 1.0)).ln();
-    v.clamp(0.3, cap)
+    // ln((n + 1) / (df + 1)), with one logarithm: a token seen in no
+    // document gets the cap.
+    let v = if df == 0 {
+        cap
+    } else {
+        ((n + 1.0) / (df as f32 + 1.0)).ln()
+    };
+    (v.clamp(0.3, cap), cap)
 }
 
 /// True for an East Slavic patronymic ("Akhmetovich", "Oleksandrovych",
@@ -728,9 +789,7 @@ pub(crate) fn all_light(toks: &[Tok]) -> bool {
 /// The weight of one token from its rarity and class, and its cost when
 /// unmatched.
 pub(crate) fn tok_weight(t: &Tok, person: bool, light: bool, df: &dyn DfSource) -> (f32, f32) {
-    let docs = df.docs();
-    let cap = idf(0, docs);
-    let base = idf(df.df(t.key), docs);
+    let (base, cap) = idf(df.df(t.key), df.docs());
     let w = if light {
         base.max(1.0)
     } else {
