@@ -10,6 +10,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
+    /// JSON; `jsonl` is accepted as well, and `audit export` writes JSON
+    /// Lines for both.
+    #[value(alias = "jsonl")]
     Json,
     Csv,
 }

@@ -486,6 +486,15 @@ fn audit_exports_as_jsonl_or_csv_and_both_verify() {
     );
     let first: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(first["seq"], 1);
+    // The spelling: --format jsonl.
+    let o = run(&db, &["audit", "export", "--format", "jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["seq"], 3);
     let o = run(
         &db,
         &[

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use embargo_audit::{
-    generate_key, next_record, sign_receipt, AuditRecord, NewKey, Receipt, Role, SignedReceipt,
-    SigningKeyPair, StoredKey, Verifier, VerifyReport, GENESIS_HASH,
+    generate_key, next_record_after, sign_receipt, AuditRecord, ChainHead, NewKey, Receipt, Role,
+    SignedReceipt, SigningKeyPair, StoredKey, Verifier, VerifyReport, GENESIS_HASH,
 };
 use embargo_model::EntityId;
 use embargo_store::{ApiKey, AuditEntry, Decision, NewAuditEntry, NewReview, Review};
@@ -64,14 +64,20 @@ impl Engine {
         payload: Value,
     ) -> Result<AuditRecord, EngineError> {
         self.with_store_mut_e(|store| {
-            let prev = store.last_audit()?.map(|e| to_record(&e)).transpose()?;
-            let rec = next_record(prev.as_ref(), Utc::now(), actor, kind, payload);
+            // The chain goes on from the last record's number and hash; its
+            // payload need not be read.
+            let head = store.last_audit()?.map(|e| ChainHead {
+                seq: e.seq as u64,
+                hash: e.hash,
+            });
+            let (rec, payload_json) =
+                next_record_after(head.as_ref(), Utc::now(), actor, kind, payload);
             store.append_audit(&NewAuditEntry {
                 at: rec.at,
                 actor: rec.actor.clone(),
                 kind: rec.kind.clone(),
-                payload_json: rec.payload_json(),
-                prev_hash: prev.map(|p| p.hash),
+                payload_json,
+                prev_hash: head.map(|h| h.hash),
                 hash: rec.hash.clone(),
             })?;
             Ok(rec)
@@ -193,6 +199,7 @@ impl Engine {
     pub fn review(
         &self,
         query_key: &str,
+        query: &str,
         entity: &EntityId,
         decision: Decision,
         comment: Option<String>,
@@ -217,7 +224,7 @@ impl Engine {
         self.audit(
             actor,
             "review",
-            serde_json::json!({"review": review.id, "query_key": query_key, "entity_id": entity.to_string(),
+            serde_json::json!({"review": review.id, "query_key": query_key, "query": query, "entity_id": entity.to_string(),
                 "entity_hash": entity_hash, "decision": decision.as_str(), "comment": comment}),
         )?;
         Ok(review)

@@ -120,6 +120,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .merge(console::router(state.clone()))
         .fallback(middleware::not_found)
+        .layer(axum::middleware::from_fn(middleware::same_origin))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,

@@ -132,3 +132,60 @@ pub fn text_response(content_type: &'static str, body: String) -> Response {
     )
         .into_response()
 }
+
+/// Refuses a state-changing request (anything but GET, HEAD, OPTIONS) that
+/// a browser sent from another site: its `Origin` (or, lacking one, its
+/// `Referer`) names another host than the request's `Host`, or the browser
+/// says `Sec-Fetch-Site: cross-site`. A page elsewhere could otherwise post
+/// a form to the console of a server on loopback, which needs no key in
+/// open mode. Clients that are not browsers send none of these headers and
+/// are let through; they authenticate with keys.
+pub async fn same_origin(req: Request, next: Next) -> Response {
+    if req.method().is_safe() {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let text = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok());
+    let host = text(header::HOST).or_else(|| req.uri().authority().map(|a| a.as_str()));
+    let source = text(header::ORIGIN)
+        .filter(|o| *o != "null")
+        .or_else(|| text(header::REFERER));
+    let cross_site = text(header::HeaderName::from_static("sec-fetch-site")) == Some("cross-site");
+    let foreign = match (source, host) {
+        (Some(src), Some(host)) => authority(src) != Some(host),
+        (Some(_), None) => true,
+        (None, _) => text(header::ORIGIN) == Some("null"),
+    };
+    if cross_site || foreign {
+        return ApiError::Forbidden(
+            "a browser request from another site may not change anything here".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// The `host[:port]` of an origin or URL (`http://127.0.0.1:8000/x` →
+/// `127.0.0.1:8000`).
+fn authority(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::authority;
+
+    #[test]
+    fn authority_of_origins_and_urls() {
+        assert_eq!(authority("http://127.0.0.1:8000"), Some("127.0.0.1:8000"));
+        assert_eq!(
+            authority("https://evil.example/path?q=1"),
+            Some("evil.example")
+        );
+        assert_eq!(authority("http://[::1]:8000/x"), Some("[::1]:8000"));
+        assert_eq!(authority("null"), None);
+        assert_eq!(authority("http://"), None);
+    }
+}

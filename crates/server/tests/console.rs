@@ -487,3 +487,64 @@ async fn console_is_merged_into_the_service() {
         "application/problem+json"
     );
 }
+
+#[tokio::test]
+async fn forms_posted_from_another_site_are_refused() {
+    let service = embargo_server::app(state());
+    let p = get("/review?q=Hikvision+Digital+Technology+Co").await;
+    let start = p.body.find("data-entity=\"").expect("a match to review") + 13;
+    let entity: String = p.body[start..].chars().take_while(|c| *c != '"').collect();
+    let form = format!(
+        "q=Hikvision+Digital+Technology+Co&schema=&entity_id={}&decision=confirm&comment=",
+        entity.replace(':', "%3A")
+    );
+    let post = |origin: Option<&str>, site: Option<&str>| {
+        let mut req = Request::post("/review")
+            .header(header::HOST, "127.0.0.1:8000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.body(Body::from(form.clone())).unwrap()
+    };
+    let before = engine()
+        .with_store_ref(|s| s.last_audit())
+        .unwrap()
+        .map(|e| e.seq)
+        .unwrap_or(0);
+    for (origin, site) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (None, Some("cross-site")),
+    ] {
+        let resp = service.clone().oneshot(post(origin, site)).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{origin:?} {site:?}");
+    }
+    let after = engine()
+        .with_store_ref(|s| s.last_audit())
+        .unwrap()
+        .map(|e| e.seq)
+        .unwrap_or(0);
+    assert_eq!(before, after, "nothing recorded");
+    // The same site, and clients that send no Origin, go through; the
+    // audit record names the query.
+    let resp = service
+        .clone()
+        .oneshot(post(Some("http://127.0.0.1:8000"), Some("same-origin")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let last = engine()
+        .with_store_ref(|s| s.last_audit())
+        .unwrap()
+        .expect("audited");
+    assert_eq!(last.kind, "review");
+    assert!(last
+        .payload_json
+        .contains("\"query\":\"Hikvision Digital Technology Co\""));
+    let resp = service.clone().oneshot(post(None, None)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}

@@ -337,7 +337,7 @@ pub(crate) async fn decide(
         let comment = Some(f.comment.trim().to_string()).filter(|c| !c.is_empty());
         st.app
             .engine
-            .review(&query_key(schema, q), &id, decision, comment, &actor)?;
+            .review(&query_key(schema, q), q, &id, decision, comment, &actor)?;
         let done = format!(
             "{} {} for “{q}”.",
             if decision == Decision::Dismiss {
