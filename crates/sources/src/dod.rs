@@ -46,7 +46,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveTime};
 use embargo_model::{
-    Dataset, Designation, Entity, EntityId, EventKind, IdKind, Identifier, LifecycleEvent,
+    Dataset, Designation, Entity, EntityId, EventKind, IdKind, Identifier, LifecycleEvent, Name,
     NameKind, RawFile, Schema, ZonedTime,
 };
 
@@ -68,6 +68,7 @@ const FILE_1237: &str = "section_1237.csv";
 const FILE_1260H: &str = "section_1260h.csv";
 const FILE_EVENTS: &str = "events.csv";
 const FILE_IDENTIFIERS: &str = "identifiers.csv";
+const FILE_LOCAL_NAMES: &str = "local_names.csv";
 
 const COLS_1237: &[&str] = &[
     "slug",
@@ -98,6 +99,7 @@ const COLS_1260H: &[&str] = &[
     "source",
 ];
 const COLS_IDENTIFIERS: &[&str] = &["slug", "kind", "value", "market", "source"];
+const COLS_LOCAL_NAMES: &[&str] = &["slug", "script", "name", "source"];
 const COLS_EVENTS: &[&str] = &[
     "id", "date", "time", "zone", "kind", "subject", "entities", "programs", "title", "effect",
     "source",
@@ -344,17 +346,24 @@ fn role(file: &RawFile) -> Result<&'static str, SourceError> {
         .next()
         .unwrap_or(&file.name)
         .to_ascii_lowercase();
-    [FILE_1237, FILE_1260H, FILE_EVENTS, FILE_IDENTIFIERS]
-        .into_iter()
-        .find(|n| *n == base)
-        .ok_or_else(|| {
-            SourceError::file(
-                &file.name,
-                format!(
-                    "unknown DoD file name; expected {FILE_1237}, {FILE_1260H}, {FILE_EVENTS} or {FILE_IDENTIFIERS}"
-                ),
-            )
-        })
+    [
+        FILE_1237,
+        FILE_1260H,
+        FILE_EVENTS,
+        FILE_IDENTIFIERS,
+        FILE_LOCAL_NAMES,
+    ]
+    .into_iter()
+    .find(|n| *n == base)
+    .ok_or_else(|| {
+        SourceError::file(
+            &file.name,
+            format!(
+                "unknown DoD file name; expected {FILE_1237}, {FILE_1260H}, {FILE_EVENTS}, \
+                 {FILE_IDENTIFIERS} or {FILE_LOCAL_NAMES}"
+            ),
+        )
+    })
 }
 
 struct Files<'a> {
@@ -362,6 +371,7 @@ struct Files<'a> {
     s1260h: &'a RawFile,
     events: &'a RawFile,
     identifiers: Option<&'a RawFile>,
+    local_names: Option<&'a RawFile>,
 }
 
 fn files(files: &[RawFile]) -> Result<Files<'_>, SourceError> {
@@ -385,6 +395,7 @@ fn files(files: &[RawFile]) -> Result<Files<'_>, SourceError> {
         s1260h: get(FILE_1260H)?,
         events: get(FILE_EVENTS)?,
         identifiers: found.get(FILE_IDENTIFIERS).copied(),
+        local_names: found.get(FILE_LOCAL_NAMES).copied(),
     })
 }
 
@@ -400,7 +411,54 @@ pub fn parse(files_in: &[RawFile]) -> Result<Vec<Dataset>, SourceError> {
     if let Some(ids) = f.identifiers {
         parse_identifiers(ids, &mut [&mut d1237, &mut d1260h])?;
     }
+    if let Some(names) = f.local_names {
+        parse_local_names(names, &mut [&mut d1237, &mut d1260h])?;
+    }
     Ok(vec![d1237, d1260h])
+}
+
+/// Reads `local_names.csv`: the Chinese names of DoD-listed companies,
+/// which DoD publishes in English only. Each row adds a local-script name
+/// to the company of that slug in every list that has it. An unknown slug,
+/// a script other than Han (`Hani`), a name without Han characters or a
+/// repeated row is an error.
+fn parse_local_names(file: &RawFile, lists: &mut [&mut Dataset]) -> Result<(), SourceError> {
+    let mut cols = HashMap::new();
+    let rows = read_table(file, COLS_LOCAL_NAMES, &mut cols)?;
+    let mut seen = HashSet::new();
+    for row in &rows {
+        let slug = row.slug()?;
+        let script = row.required("script")?;
+        if script != "Hani" {
+            return Err(row.err(
+                "script",
+                format!("unknown script '{script}' (Hani, ISO 15924)"),
+            ));
+        }
+        let name = row.required("name")?;
+        let han = |c: char| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF);
+        if !name.chars().any(han) {
+            return Err(row.err("name", "a Han name has no Han characters"));
+        }
+        if !seen.insert(format!("{slug} {name}")) {
+            return Err(row.err("name", format!("name given twice for '{slug}'")));
+        }
+        let mut attached = false;
+        for ds in lists.iter_mut() {
+            for e in ds.entities.iter_mut().filter(|e| e.id.key() == slug) {
+                let mut n = Name::new(name, NameKind::LocalScript);
+                n.note = row.opt("source").map(str::to_string);
+                if !e.names.iter().any(|x| x.value == n.value) {
+                    e.names.push(n);
+                }
+                attached = true;
+            }
+        }
+        if !attached {
+            return Err(row.err("slug", format!("no company '{slug}' in either list")));
+        }
+    }
+    Ok(())
 }
 
 /// Reads `identifiers.csv`: exchange identifiers (tickers with their

@@ -141,7 +141,7 @@ pub fn parse(kind: SourceKind, files: &[RawFile]) -> Result<Vec<Dataset>, Source
 }
 
 /// The project's curated DoD files (`section_1237.csv`, `section_1260h.csv`,
-/// `events.csv`, `identifiers.csv` from `data/dod/`), embedded at build time so that the
+/// `events.csv`, `identifiers.csv`, `local_names.csv` from `data/dod/`), embedded at build time so that the
 /// binary works anywhere. Feed them to [`dod::parse`].
 pub fn bundled_dod_files() -> Vec<RawFile> {
     vec![
@@ -160,6 +160,10 @@ pub fn bundled_dod_files() -> Vec<RawFile> {
         RawFile::new(
             "identifiers.csv",
             include_bytes!("../../../data/dod/identifiers.csv").to_vec(),
+        ),
+        RawFile::new(
+            "local_names.csv",
+            include_bytes!("../../../data/dod/local_names.csv").to_vec(),
         ),
     ]
 }

@@ -18,6 +18,7 @@ fn from_disk() -> Vec<RawFile> {
         "section_1260h.csv",
         "events.csv",
         "identifiers.csv",
+        "local_names.csv",
     ]
     .iter()
     .map(|n| {
@@ -366,4 +367,55 @@ fn exchange_identifiers_of_dod_listed_companies() {
     // The file is optional.
     files.retain(|f| !f.name.ends_with("identifiers.csv"));
     assert!(embargo_sources::dod::parse(&files).is_ok());
+}
+
+#[test]
+fn chinese_names_of_listed_companies() {
+    let (s, h) = datasets();
+    let han = |e: &Entity| -> Vec<String> {
+        e.names
+            .iter()
+            .filter(|n| n.kind == NameKind::LocalScript)
+            .map(|n| n.value.clone())
+            .collect()
+    };
+    let hik = entity(&h, "hangzhou-hikvision-digital-technology-co-ltd");
+    assert_eq!(han(hik), ["杭州海康威视数字技术股份有限公司"]);
+    assert!(hik.names.iter().any(|n| n.kind == NameKind::LocalScript
+        && n.note
+            .as_deref()
+            .is_some_and(|t| t.contains("DoD publishes English names only"))));
+    // Both lists of a company that is on both get the name.
+    assert_eq!(han(entity(&s, "xiaomi-corporation")), ["小米集团"]);
+    assert_eq!(
+        han(entity(&h, "huawei-technologies-co-ltd")),
+        ["华为技术有限公司"]
+    );
+    let with_names = s
+        .entities
+        .iter()
+        .chain(&h.entities)
+        .filter(|e| !han(e).is_empty())
+        .count();
+    assert!(with_names >= 140, "{with_names}");
+    // Errors name the file, the line and the field.
+    let with_names = |text: &[u8]| {
+        let mut files = from_disk();
+        if let Some(f) = files
+            .iter_mut()
+            .find(|f| f.name.ends_with("local_names.csv"))
+        {
+            f.bytes = text.to_vec();
+        }
+        dod::parse(&files)
+    };
+    let e = with_names(b"slug,script,name,source\nxiaomi-corporation,Latn,Xiaomi,x\n").unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("script")));
+    let e = with_names(b"slug,script,name,source\nxiaomi-corporation,Hani,Xiaomi,x\n").unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("name")));
+    let e =
+        with_names(b"slug,script,name,source\nno-such-company,Hani,\xe5\xb0\x8f\xe7\xb1\xb3,x\n")
+            .unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("slug")));
+    assert!(e.to_string().contains("local_names.csv"), "{e}");
 }
