@@ -312,7 +312,7 @@ fn screen_file(
         if rows.is_empty() {
             break;
         }
-        let results = parallel_screen(snap, &rows, opts);
+        let results = parallel_screen(snap, &rows, opts)?;
         for ((qid, _), res) in rows.iter().zip(results) {
             any_hit |= !res.hits.is_empty();
             if json {
@@ -346,12 +346,14 @@ fn screen_file(
     })
 }
 
-/// Screens a batch on all cores, keeping the input order.
+/// Screens a batch on all cores, keeping the input order. A worker that
+/// fails fails the batch, so that no answer is written against the wrong
+/// query.
 fn parallel_screen(
     snap: &Snapshot,
     rows: &[(String, Query)],
     opts: &ScreenOptions,
-) -> Vec<embargo_engine::Screened> {
+) -> anyhow::Result<Vec<embargo_engine::Screened>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -369,10 +371,16 @@ fn parallel_screen(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(_) => {
+                    bail!("a screening worker failed; no results were written for this batch")
+                }
+            }
+        }
+        Ok(out)
     })
 }
 
