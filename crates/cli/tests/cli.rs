@@ -1,56 +1,8 @@
 //! The `embargo` binary end to end, on the bundled data.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_embargo");
-
-fn data(p: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/")).join(p)
-}
-
-/// A database with the bundled lists, created once and shared read-only.
-fn shared_db() -> &'static Path {
-    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DB.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("shared.db");
-        let out = run(&db, &["lists"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (dir, db)
-    })
-    .1
-}
-
-/// A private copy of the shared database, for tests that write.
-fn private_db(dir: &tempfile::TempDir) -> PathBuf {
-    let db = dir.path().join("private.db");
-    std::fs::copy(shared_db(), &db).expect("copy db");
-    db
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("run embargo")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{data, private_db, run, shared_db, stderr, stdout};
 
 #[test]
 fn lists_show_every_list_with_its_as_of_date() {

@@ -4,52 +4,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_embargo");
+mod common;
 
-/// A database with the bundled lists, created once.
-fn shared_db() -> &'static Path {
-    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DB.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("shared.db");
-        let out = run(&db, &["lists"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        (dir, db)
-    })
-    .1
-}
-
-/// A private copy of the shared database.
-fn private_db(dir: &tempfile::TempDir) -> PathBuf {
-    let db = dir.path().join("private.db");
-    std::fs::copy(shared_db(), &db).expect("copy db");
-    db
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("run embargo")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{private_db, run, stderr, stdout, BIN};
 
 /// A running `embargo serve` and the lines it logs.
 struct Server {

@@ -4,11 +4,12 @@
 //! basis) through the binary, and the options and output forms.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_embargo");
+mod common;
+
+use common::text;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(concat!(
@@ -18,39 +19,8 @@ fn fixture(name: &str) -> PathBuf {
     .join(name)
 }
 
-/// A database with the bundled lists, created once.
-fn db() -> &'static Path {
-    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DB.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("trades.db");
-        let o = run_in(&db, &["lists"]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (dir, db)
-    })
-    .1
-}
-
-fn run_in(db: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("run embargo")
-}
-
 fn run(args: &[&str]) -> Output {
-    run_in(db(), args)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::run(common::shared_db(), args)
 }
 
 fn json(o: &Output) -> serde_json::Value {
