@@ -335,17 +335,25 @@ fn import_bundled(
     let total = all.len();
     for (i, b) in all.into_iter().enumerate() {
         progress(i, total, b.note);
-        let datasets = embargo_sources::parse(b.kind, &b.files)?;
-        for ds in datasets {
-            store.import(
-                &ds,
-                &b.files,
-                ImportMeta {
-                    published: Some(b.published),
-                    source: format!("bundled: {}", b.note),
-                },
-            )?;
-        }
+        import_one_bundled(store, &b)?;
+    }
+    Ok(())
+}
+
+/// Imports one bundled publication (a version of every list it feeds).
+fn import_one_bundled(
+    store: &mut dyn Store,
+    b: &bundled::BundledImport,
+) -> Result<(), EngineError> {
+    for ds in embargo_sources::parse(b.kind, &b.files)? {
+        store.import(
+            &ds,
+            &b.files,
+            ImportMeta {
+                published: Some(b.published),
+                source: format!("bundled: {}", b.note),
+            },
+        )?;
     }
     Ok(())
 }
@@ -383,18 +391,8 @@ fn refresh_bundled(store: &mut dyn Store) -> Result<(), EngineError> {
                 Some(_) => false,
             };
         }
-        if !needed {
-            continue;
-        }
-        for ds in embargo_sources::parse(b.kind, &b.files)? {
-            store.import(
-                &ds,
-                &b.files,
-                ImportMeta {
-                    published: Some(b.published),
-                    source: format!("bundled: {}", b.note),
-                },
-            )?;
+        if needed {
+            import_one_bundled(store, &b)?;
         }
     }
     Ok(())
