@@ -57,13 +57,7 @@ pub fn parse_positions_csv(file: &str, bytes: &[u8]) -> Result<Vec<Position>, La
                     .ok_or_else(|| row.err("quantity", format!("not a number: '{q}'")))?,
             ),
         };
-        let held_since =
-            match row.get("held_since") {
-                None => None,
-                Some(h) => Some(NaiveDate::parse_from_str(&h, "%Y-%m-%d").map_err(|_| {
-                    row.err("held_since", format!("expected YYYY-MM-DD, got '{h}'"))
-                })?),
-            };
+        let held_since = row.date("held_since")?;
         out.push(Position {
             id: row.get("position_id").unwrap_or_else(|| n.to_string()),
             security: SecurityRef { isin, ticker, name },

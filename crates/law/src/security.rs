@@ -382,6 +382,16 @@ impl Row<'_> {
         csv_err(self.file, self.line, field, message)
     }
 
+    /// A `YYYY-MM-DD` date, if the column is set.
+    pub(crate) fn date(&self, column: &str) -> Result<Option<chrono::NaiveDate>, LawError> {
+        self.get(column)
+            .map(|v| {
+                chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .map_err(|_| self.err(column, format!("expected YYYY-MM-DD, got '{v}'")))
+            })
+            .transpose()
+    }
+
     /// An ISIN of a holding or a trade: a valid ISIN, or a value shaped
     /// like one whose check digit fails (OFAC publishes a few; they are
     /// looked up as given and the answer says so). Anything else is an

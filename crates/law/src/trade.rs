@@ -182,13 +182,7 @@ pub fn parse_trades_csv(
         let tz = row.get("tz");
         let at = crate::time::parse_instant_in(&at_text, tz.as_deref().or(default_tz))
             .map_err(|e| row.err(if tz.is_some() { "tz" } else { "at" }, e.to_string()))?;
-        let held_since =
-            match row.get("held_since") {
-                None => None,
-                Some(h) => Some(NaiveDate::parse_from_str(&h, "%Y-%m-%d").map_err(|_| {
-                    row.err("held_since", format!("expected YYYY-MM-DD, got '{h}'"))
-                })?),
-            };
+        let held_since = row.date("held_since")?;
         let mut check = TradeCheck::new(security, side, at);
         check.held_since = held_since;
         out.push(TradeRow {

@@ -41,36 +41,10 @@ fn index(c: &mut Criterion) {
     let records = support::bundled_records().expect("bundled lists");
     let index = Index::build(records.clone());
     let mut rng = Rng::new(42);
-    let listed: Vec<Query> = (0..200)
-        .map(|_| {
-            let r = index.record(rng.below(index.len()));
-            Query::name(r.schema, support::perturb(r.caption(), &mut rng).0)
-        })
-        .collect();
+    let listed = listed_queries(&index, &mut rng);
     let model = NameModel::from_records(index.records());
-    let misses: Vec<Query> = (0..200)
-        .map(|i| {
-            if i % 3 == 0 {
-                Query::name(Schema::Person, model.person(&mut rng))
-            } else {
-                Query::name(Schema::Company, model.company(&mut rng))
-            }
-        })
-        .collect();
-    let opts = SearchOptions::default();
-
-    let mut g = c.benchmark_group("search");
-    for (label, qs) in [("listed", &listed), ("unlisted", &misses)] {
-        g.throughput(Throughput::Elements(qs.len() as u64));
-        g.bench_function(label, |b| {
-            b.iter(|| {
-                for q in qs {
-                    black_box(index.search(q, &opts));
-                }
-            })
-        });
-    }
-    g.finish();
+    let misses = fresh_queries(&model, &mut rng);
+    search_group(c, "search", &index, &listed, &misses);
 
     let mut g = c.benchmark_group("index");
     g.sample_size(10)
@@ -94,24 +68,39 @@ fn synthetic_index(c: &mut Criterion) {
     drop(records);
     let mut rng = Rng::new(0x5ca1e);
     let index = Index::build(support::synthetic(&model, 100_000, &mut rng));
-    let listed: Vec<Query> = (0..200)
+    let listed = listed_queries(&index, &mut rng);
+    let fresh = fresh_queries(&model, &mut rng);
+    search_group(c, "search_100k", &index, &listed, &fresh);
+}
+
+/// 200 listed names of the index, each perturbed by one random draw.
+fn listed_queries(index: &Index, rng: &mut Rng) -> Vec<Query> {
+    (0..200)
         .map(|_| {
             let r = index.record(rng.below(index.len()));
-            Query::name(r.schema, support::perturb(r.caption(), &mut rng).0)
+            Query::name(r.schema, support::perturb(r.caption(), rng).0)
         })
-        .collect();
-    let fresh: Vec<Query> = (0..200)
+        .collect()
+}
+
+/// 200 names drawn from the model: a third persons, the rest companies.
+fn fresh_queries(model: &NameModel, rng: &mut Rng) -> Vec<Query> {
+    (0..200)
         .map(|i| {
             if i % 3 == 0 {
-                Query::name(Schema::Person, model.person(&mut rng))
+                Query::name(Schema::Person, model.person(rng))
             } else {
-                Query::name(Schema::Company, model.company(&mut rng))
+                Query::name(Schema::Company, model.company(rng))
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Times single searches of the listed and the fresh queries.
+fn search_group(c: &mut Criterion, name: &str, index: &Index, listed: &[Query], fresh: &[Query]) {
     let opts = SearchOptions::default();
-    let mut g = c.benchmark_group("search_100k");
-    for (label, qs) in [("listed", &listed), ("unlisted", &fresh)] {
+    let mut g = c.benchmark_group(name);
+    for (label, qs) in [("listed", listed), ("unlisted", fresh)] {
         g.throughput(Throughput::Elements(qs.len() as u64));
         g.bench_function(label, |b| {
             b.iter(|| {
