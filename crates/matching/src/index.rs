@@ -14,7 +14,7 @@ use crate::hash::{key_ns, key_of, FastMap, Fnv, KeyHasher};
 use crate::record::{Query, Record};
 use crate::schemas_compatible;
 use crate::score::{compare, ById, NameMatch};
-use crate::tables::{tables, NS_CONCAT, NS_DELETE, NS_INITIALS};
+use crate::tables::{tables, NS_CONCAT, NS_DELETE, NS_INITIALS, NS_LOOSE};
 use crate::weights::Weights;
 
 /// How a search is run.
@@ -391,6 +391,12 @@ impl Index {
                         if t.phon != 0 {
                             push_key(phon_vocab.entry(t.phon).or_default(), t.key);
                         }
+                        // Romanisations of one name ("ROSOBORONEKSPORT" /
+                        // "ROSOBORONEXPORT") share a loose key.
+                        if t.loose().len() >= 4 {
+                            let lk = key_ns(NS_LOOSE, t.loose());
+                            push_key(phon_vocab.entry(lk).or_default(), t.key);
+                        }
                         deletions(t.norm(), |k| {
                             push_key(del_vocab.entry(k).or_default(), t.key)
                         });
@@ -626,6 +632,11 @@ impl Index {
             if t.phon != 0 {
                 if let Some(v) = self.phon_vocab.get(&t.phon) {
                     exps.extend(v.iter().take(16).map(|&k| (k, 0.7)));
+                }
+            }
+            if t.norm().len() >= 7 && !self.postings.contains_key(&t.key) {
+                if let Some(v) = self.phon_vocab.get(&key_ns(NS_LOOSE, t.loose())) {
+                    exps.extend(v.iter().take(16).map(|&k| (k, 0.85)));
                 }
             }
             if let Some(v) = self.aux.get(&key_ns(NS_CONCAT, t.norm())) {

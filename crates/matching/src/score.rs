@@ -133,6 +133,10 @@ pub(crate) struct NameMatch {
 
 /// Damerau-Levenshtein (optimal string alignment) distance of two byte
 /// strings, giving up (returning `limit + 1`) past `limit`.
+///
+/// Bit-parallel (one machine word holds a column of the distance table:
+/// Myers' algorithm with Hyyrö's transposition term), so two words of up
+/// to 48 letters cost one pass over the second word.
 pub(crate) fn edit_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
     let (a, b) = (&a[..a.len().min(48)], &b[..b.len().min(48)]);
     if a.len().abs_diff(b.len()) > limit {
@@ -141,33 +145,68 @@ pub(crate) fn edit_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
     if a == b {
         return 0;
     }
-    let m = b.len();
-    // Three rolling rows of at most 49 cells; distances fit in a byte.
-    let mut rows = [[0u8; 49]; 3];
-    for (j, p) in rows[1].iter_mut().enumerate().take(m + 1) {
-        *p = j as u8;
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len()).min(limit + 1);
     }
-    let (mut r2, mut r1, mut r0) = (2usize, 1usize, 0usize);
-    for i in 1..=a.len() {
-        rows[r0][0] = i as u8;
-        let mut row_min = rows[r0][0];
-        for j in 1..=m {
-            let cost = u8::from(a[i - 1] != b[j - 1]);
-            let mut v = (rows[r1][j] + 1)
-                .min(rows[r0][j - 1] + 1)
-                .min(rows[r1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(rows[r2][j - 2] + 1);
-            }
-            rows[r0][j] = v;
-            row_min = row_min.min(v);
+    // One bit per position of `a` for each byte value.
+    let mut peq = [0u64; 256];
+    for (i, &x) in a.iter().enumerate() {
+        peq[x as usize] |= 1 << i;
+    }
+    let top = 1u64 << (a.len() - 1);
+    let (mut vp, mut vn) = (!0u64, 0u64);
+    let (mut d0_prev, mut pm_prev) = (0u64, 0u64);
+    let mut dist = a.len();
+    for (j, &y) in b.iter().enumerate() {
+        let pm = peq[y as usize];
+        let tr = ((!d0_prev & pm) << 1) & pm_prev;
+        let d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
+        let hp = vn | !(d0 | vp);
+        let hn = d0 & vp;
+        if hp & top != 0 {
+            dist += 1;
+        } else if hn & top != 0 {
+            dist -= 1;
         }
-        if row_min as usize > limit {
+        // The distance can fall by at most one per remaining letter.
+        if dist > limit + (b.len() - 1 - j) {
             return limit + 1;
         }
-        (r2, r1, r0) = (r1, r0, r2);
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(d0 | hp);
+        vn = d0 & hp;
+        d0_prev = d0;
+        pm_prev = pm;
     }
-    rows[r1][m] as usize
+    dist.min(limit + 1)
+}
+
+/// The same distance by dynamic programming (the reference the tests hold
+/// the bit-parallel version to).
+#[cfg(test)]
+fn edit_distance_dp(a: &[u8], b: &[u8]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=m {
+        d[0][j] = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
 }
 
 fn is_subsequence(short: &[u8], long: &[u8]) -> bool {
@@ -320,7 +359,8 @@ pub(crate) fn token_sim(
         let ls = if la == lb {
             if person || ll >= 6 {
                 0.88
-            } else if ll >= 4 && consonants_agree(a, b) {
+            } else if ll >= 4 && consonants_agree(a, b) && (ll >= 6 || edit_distance(a, b, 1) <= 1)
+            {
                 // Vowels written differently ("POUYA" / "POOYA").
                 0.8
             } else if ll >= 4 {
@@ -348,11 +388,15 @@ fn consonants_agree(a: &[u8], b: &[u8]) -> bool {
     let skeleton = |w: &[u8]| {
         let mut out = [0u8; 48];
         let mut n = 0;
+        let mut prev = 0u8;
         for &c in w.iter().take(48) {
-            if !vowel(c) && c != b'y' && (n == 0 || out[n - 1] != c) {
+            // Doubled letters count once; the same consonant again after a
+            // vowel is another consonant ("TATA" has two).
+            if !vowel(c) && c != b'y' && c != prev {
                 out[n] = c;
                 n += 1;
             }
+            prev = c;
         }
         (out, n)
     };
@@ -1287,5 +1331,24 @@ mod tests {
         assert!(edit_distance(b"bush", b"habbash", 2) > 2);
         assert_eq!(edit_distance(b"", b"abc", 3), 3);
         assert_eq!(edit_distance(b"abc", b"abc", 0), 0);
+        assert_eq!(edit_distance(b"ca", b"abc", 3), 3);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn edit_distance_agrees_with_the_table(
+            a in "[a-e]{0,12}",
+            b in "[a-e]{0,12}",
+            limit in 0usize..6,
+        ) {
+            let d = edit_distance_dp(a.as_bytes(), b.as_bytes());
+            proptest::prop_assert_eq!(edit_distance(a.as_bytes(), b.as_bytes(), limit), d.min(limit + 1));
+        }
+
+        #[test]
+        fn edit_distance_long_words(a in "[a-z]{30,48}", b in "[a-z]{30,48}") {
+            let d = edit_distance_dp(a.as_bytes(), b.as_bytes());
+            proptest::prop_assert_eq!(edit_distance(a.as_bytes(), b.as_bytes(), 60), d);
+        }
     }
 }

@@ -374,3 +374,53 @@ fn disagreeing_country_or_birth_date_lowers() {
     assert!(features(&other_country).contains(&"country_mismatch".to_string()));
     assert!(features(&other_birth).contains(&"birth_date_mismatch".to_string()));
 }
+
+#[test]
+fn thai_and_persian_company_words() {
+    // "Borisat ... Chamkat" is Thai for "... Company Limited".
+    assert!(s("BORISAT RUNGRIN CHAMKAT", "RUNGRIN COMPANY LTD.") >= T);
+    // Madaniye: mining.
+    assert!(
+        s(
+            "SHERKATE SANAYE MADANIYE KAVEH PARS",
+            "KAVEH PARS MINING INDUSTRIES DEVELOPMENT COMPANY"
+        ) >= T
+    );
+}
+
+#[test]
+fn short_company_words_need_a_near_spelling() {
+    // Same consonants, but two edits apart in four letters.
+    assert!(s("TATA", "TAATTA") < T);
+    assert!(s("Tata Motors Limited", "TAATTA, AO") < T);
+    // Vowels written differently, one edit apart.
+    assert!(s("POUYA", "POOYA") >= T);
+}
+
+#[test]
+fn romanisations_are_retrieved_from_the_index() {
+    // "кс" written "ks" on the list and "x" in the query: two edits apart,
+    // one loose spelling key.
+    let listed = Record::new(
+        "us_ofac_sdn:18782",
+        "us_ofac_sdn",
+        Schema::Company,
+        "ROSOBORONEKSPORT OAO",
+    );
+    let other = Record::new(
+        "us_ofac_sdn:1",
+        "us_ofac_sdn",
+        Schema::Company,
+        "ROSTEC STATE CORPORATION",
+    );
+    let idx = Index::build(vec![listed, other]);
+    let hits = idx.search(
+        &Query::name(Schema::Company, "ROSOBORONEXPORT JSC"),
+        &SearchOptions::default(),
+    );
+    assert_eq!(
+        hits.first().map(|h| h.id.as_str()),
+        Some("us_ofac_sdn:18782")
+    );
+    assert!(hits[0].score >= T, "{}", hits[0].score);
+}
