@@ -601,7 +601,10 @@ impl Builder<'_> {
         }
     }
 
-    fn han_run(&mut self, run: &str, bigrams: &mut Vec<u64>) {
+    /// Segments a run of Han characters (or of Hangul syllables, `hangul`)
+    /// with the glossary; what it does not know is romanised (pinyin for
+    /// Han, the Hangul table for Korean).
+    fn han_run(&mut self, run: &str, bigrams: &mut Vec<u64>, hangul: bool) {
         let t = self.t;
         let chars: Vec<char> = run.chars().collect();
         let mut leftover = String::new();
@@ -626,7 +629,7 @@ impl Builder<'_> {
             }
             match hit {
                 Some((k, s, e)) => {
-                    self.flush_pinyin(&mut leftover);
+                    self.flush_leftover(&mut leftover, hangul);
                     match e {
                         HanEntry::Legal(lf) => {
                             let lf = lf.clone();
@@ -646,7 +649,7 @@ impl Builder<'_> {
                 }
             }
         }
-        self.flush_pinyin(&mut leftover);
+        self.flush_leftover(&mut leftover, hangul);
         let cc: Vec<char> = content.chars().collect();
         for w in cc.windows(2) {
             let s: String = w.iter().collect();
@@ -686,13 +689,23 @@ impl Builder<'_> {
         }
     }
 
-    fn flush_pinyin(&mut self, leftover: &mut String) {
+    fn flush_leftover(&mut self, leftover: &mut String, hangul: bool) {
         if leftover.is_empty() {
             return;
         }
-        let py = pinyin_of(leftover);
         let surface = std::mem::take(leftover);
-        self.push(&py, &surface, Origin::Pinyin, None, false);
+        if hangul {
+            let t = self.t;
+            let latin: String = surface
+                .chars()
+                .filter_map(|c| t.script.get(&c))
+                .map(|s| &**s)
+                .collect();
+            self.push(&latin, &surface, Origin::Translit, None, false);
+        } else {
+            let py = pinyin_of(&surface);
+            self.push(&py, &surface, Origin::Pinyin, None, false);
+        }
     }
 }
 
@@ -732,7 +745,20 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
     while i < raw.len() {
         match raw[i].script {
             Script::Han => {
-                b.han_run(raw[i].norm, &mut bigrams);
+                b.han_run(raw[i].norm, &mut bigrams, false);
+                i += 1;
+            }
+            Script::Hangul if person => {
+                // Korean personal names: the romanised syllables, one token
+                // (the family name is not told apart).
+                let r = &raw[i];
+                b.push(r.norm, r.surface, Origin::Translit, None, false);
+                i += 1;
+            }
+            Script::Hangul => {
+                // Korean organisation names are translated like Chinese
+                // ones: segmented with the glossary, the rest romanised.
+                b.han_run(raw[i].surface, &mut bigrams, true);
                 i += 1;
             }
             Script::Other => {
@@ -743,7 +769,7 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
             _ => {
                 let j = raw[i..]
                     .iter()
-                    .position(|r| matches!(r.script, Script::Han | Script::Other))
+                    .position(|r| matches!(r.script, Script::Han | Script::Hangul | Script::Other))
                     .map_or(raw.len(), |p| i + p);
                 b.latin_run(&raw[i..j]);
                 i = j;

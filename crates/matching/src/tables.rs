@@ -29,6 +29,9 @@ const TRANSLIT_NAMES: &str = include_str!("../data/translit_names.tsv");
 const TRANSLIT_CYRILLIC: &str = include_str!("../data/translit_cyrillic.tsv");
 const TRANSLIT_GREEK: &str = include_str!("../data/translit_greek.tsv");
 const TRANSLIT_ARABIC: &str = include_str!("../data/translit_arabic.tsv");
+const TRANSLIT_KANA: &str = include_str!("../data/translit_kana.tsv");
+const TRANSLIT_HANGUL: &str = include_str!("../data/translit_hangul.tsv");
+const GLOSSARY_KO: &str = include_str!("../data/glossary_ko.tsv");
 const COUNTRIES: &str = include_str!("../data/countries.tsv");
 pub(crate) const TOKEN_FREQ: &str = include_str!("../data/token_freq.tsv");
 
@@ -111,7 +114,12 @@ fn lines(src: &str) -> impl Iterator<Item = Vec<&str>> {
 
 fn script_map() -> ScriptMap {
     let mut m = ScriptMap::default();
-    for src in [TRANSLIT_CYRILLIC, TRANSLIT_GREEK, TRANSLIT_ARABIC] {
+    for src in [
+        TRANSLIT_CYRILLIC,
+        TRANSLIT_GREEK,
+        TRANSLIT_ARABIC,
+        TRANSLIT_KANA,
+    ] {
         for l in src.lines() {
             let l = l.trim_end_matches('\r');
             if l.starts_with('#') || l.trim().is_empty() {
@@ -123,14 +131,57 @@ fn script_map() -> ScriptMap {
             };
             let mut kc = k.trim().chars();
             if let (Some(c), None) = (kc.next(), kc.next()) {
-                let v: String = v.trim().to_ascii_lowercase();
+                let v = v.trim();
+                let v: String = if v == "-" {
+                    String::new()
+                } else {
+                    v.to_ascii_lowercase()
+                };
                 for lc in c.to_lowercase() {
                     m.insert(lc, v.clone().into_boxed_str());
                 }
             }
         }
     }
+    hangul_syllables(&mut m);
     m
+}
+
+/// Composes the Latin keys of the 11,172 Hangul syllables from the jamo
+/// table (initial, vowel and final letters in Unicode order).
+fn hangul_syllables(m: &mut ScriptMap) {
+    let (mut initial, mut vowel, mut fin) = (Vec::new(), Vec::new(), vec![""]);
+    for cols in lines(TRANSLIT_HANGUL) {
+        let latin = match cols.get(2).copied() {
+            Some("-") | None => "",
+            Some(l) => l,
+        };
+        match cols[0] {
+            "initial" => initial.push(latin),
+            "vowel" => vowel.push(latin),
+            "final" => fin.push(latin),
+            _ => {}
+        }
+    }
+    // The table is compiled in; a wrong count is caught by the tests.
+    if (initial.len(), vowel.len(), fin.len()) != (19, 21, 28) {
+        return;
+    }
+    for (l, il) in initial.iter().enumerate() {
+        for (v, vl) in vowel.iter().enumerate() {
+            for (t, tl) in fin.iter().enumerate() {
+                let cp = 0xAC00 + ((l * 21 + v) * 28 + t) as u32;
+                if let Some(c) = char::from_u32(cp) {
+                    m.insert(c, format!("{il}{vl}{tl}").into_boxed_str());
+                }
+            }
+        }
+    }
+}
+
+/// True if the text has Hangul syllables.
+pub(crate) fn is_hangul_text(s: &str) -> bool {
+    s.chars().any(|c| matches!(c as u32, 0xAC00..=0xD7A3))
 }
 
 pub(crate) fn is_han_text(s: &str) -> bool {
@@ -153,7 +204,7 @@ impl Tables {
                 class,
             };
             let form = cols[1];
-            if is_han_text(form) {
+            if is_han_text(form) || is_hangul_text(form) {
                 let f: String = form.chars().filter(|c| !c.is_whitespace()).collect();
                 han.insert(f.into(), HanEntry::Legal(lf));
             } else {
@@ -192,9 +243,9 @@ impl Tables {
                 }
             }
         }
-        for cols in lines(GLOSSARY_ZH) {
+        for cols in lines(GLOSSARY_ZH).chain(lines(GLOSSARY_KO)) {
             let k: String = cols[0].chars().filter(|c| !c.is_whitespace()).collect();
-            if !is_han_text(&k) {
+            if !is_han_text(&k) && !is_hangul_text(&k) {
                 continue;
             }
             let alts: Vec<Vec<Box<str>>> = cols[1]
@@ -340,6 +391,25 @@ pub(crate) fn tables() -> &'static Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hangul_syllables_are_composed() {
+        let t = tables();
+        let hangul = (0xAC00u32..=0xD7A3)
+            .filter_map(char::from_u32)
+            .filter(|c| t.script.contains_key(c))
+            .count();
+        assert_eq!(hangul, 11_172);
+        let latin = |c: char| t.script.get(&c).map(|s| s.to_string());
+        assert_eq!(latin('김').as_deref(), Some("kim"));
+        assert_eq!(latin('정').as_deref(), Some("chong"));
+        assert_eq!(latin('은').as_deref(), Some("un"));
+        assert_eq!(latin('룡').as_deref(), Some("ryong"));
+        assert_eq!(latin('ソ').as_deref(), Some("so"));
+        assert_eq!(latin('ー').as_deref(), Some(""));
+        assert!(t.han.contains_key("주식회사"));
+        assert!(t.han.contains_key("무역"));
+    }
 
     #[test]
     fn tables_load() {

@@ -13,8 +13,12 @@ pub(crate) enum Script {
     Latin,
     /// A run of Han characters (not yet segmented).
     Han,
-    /// Cyrillic, Greek or Arabic text given a Latin key from the tables.
+    /// Cyrillic, Greek, Arabic or kana text given a Latin key from the
+    /// tables.
     Translit,
+    /// A run of Hangul syllables, given a Latin key from the tables (the
+    /// written syllables are kept for segmenting organisation names).
+    Hangul,
     /// Kana, Hangul and anything else kept as written.
     Other,
 }
@@ -42,15 +46,53 @@ struct Span {
 }
 
 /// The tokens of a text, their characters in one buffer.
+///
+/// The buffers come from a per-thread pool and go back to it when the cut
+/// is dropped: cutting a name allocates nothing once the pool is warm.
 #[derive(Debug, Default)]
 pub(crate) struct Cut {
     buf: String,
     spans: Vec<Span>,
+    /// Scratch strings of the cutter (the token being built, as folded and
+    /// as written, and one folded character), pooled with the cut.
+    scratch: [String; 3],
+}
+
+/// The buffers of a cut, as the pool keeps them.
+#[derive(Default)]
+struct Buffers {
+    buf: String,
+    spans: Vec<Span>,
+    scratch: [String; 3],
+}
+
+/// Cut buffers kept per thread for reuse.
+const CUT_POOL: usize = 4;
+
+thread_local! {
+    static POOL: std::cell::RefCell<Vec<Buffers>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Cut {
+    /// An empty cut, with buffers from the pool when it has some.
+    fn pooled() -> Cut {
+        let b = POOL
+            .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let mut c = Cut {
+            buf: b.buf,
+            spans: b.spans,
+            scratch: b.scratch,
+        };
+        c.buf.clear();
+        c.spans.clear();
+        c
+    }
+
     /// The tokens.
-    pub fn toks(&self) -> Vec<RawTok<'_>> {
+    pub fn toks(&self) -> smallvec::SmallVec<[RawTok<'_>; 16]> {
         self.spans
             .iter()
             .map(|s| RawTok {
@@ -77,12 +119,37 @@ impl Cut {
     }
 }
 
+impl Drop for Cut {
+    fn drop(&mut self) {
+        // Very long names keep their buffers to themselves.
+        if self.buf.capacity() > 4096 {
+            return;
+        }
+        let c = Buffers {
+            buf: std::mem::take(&mut self.buf),
+            spans: std::mem::take(&mut self.spans),
+            scratch: std::mem::take(&mut self.scratch),
+        };
+        let _ = POOL.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                if p.len() < CUT_POOL {
+                    p.push(c);
+                }
+            }
+        });
+    }
+}
+
 /// Characters to Latin keys (Cyrillic, Greek, Arabic), from the tables.
 pub(crate) type ScriptMap = FastMap<char, Box<str>>;
 
 fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2EBEF | 0x3007)
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7A3)
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -137,6 +204,18 @@ struct Cutter<'a> {
 }
 
 impl Cutter<'_> {
+    /// The cut, its scratch strings handed back for the pool.
+    fn finish(mut self) -> Cut {
+        self.out.scratch = [
+            std::mem::take(&mut self.norm),
+            std::mem::take(&mut self.surface),
+            std::mem::take(&mut self.tmp),
+        ];
+        self.out
+    }
+}
+
+impl Cutter<'_> {
     fn flush(&mut self) {
         if !self.norm.is_empty() {
             self.out
@@ -163,18 +242,21 @@ impl Cutter<'_> {
 
 /// Cuts a name into raw tokens.
 pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
+    let mut out = Cut::pooled();
+    out.buf.reserve(text.len() * 2 + 8);
+    let [mut norm, mut surface, mut tmp] = std::mem::take(&mut out.scratch);
+    norm.clear();
+    surface.clear();
+    tmp.clear();
     let mut c = Cutter {
         map,
-        out: Cut {
-            buf: String::with_capacity(text.len() * 2 + 8),
-            spans: Vec::with_capacity(8),
-        },
-        norm: String::with_capacity(16),
-        surface: String::with_capacity(16),
+        out,
+        norm,
+        surface,
         script: Script::Latin,
         before_comma: true,
         dotted: false,
-        tmp: String::with_capacity(4),
+        tmp,
     };
     // ASCII text is its own NFKC form; short names stay on the stack.
     let mut stack = ['\0'; 128];
@@ -204,6 +286,14 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
         if is_han(ch) {
             c.switch(Script::Han);
             c.norm.push(ch);
+            c.surface.push(ch);
+            continue;
+        }
+        if is_hangul(ch) {
+            c.switch(Script::Hangul);
+            if let Some(lat) = c.map.get(&ch) {
+                c.norm.push_str(lat);
+            }
             c.surface.push(ch);
             continue;
         }
@@ -272,7 +362,7 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
         }
     }
     c.flush();
-    c.out
+    c.finish()
 }
 
 /// Folds a text to lower-case ASCII words joined by single spaces, the form

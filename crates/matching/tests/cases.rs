@@ -424,3 +424,33 @@ fn romanisations_are_retrieved_from_the_index() {
     );
     assert!(hits[0].score >= T, "{}", hits[0].score);
 }
+
+#[test]
+fn korean_names_in_hangul() {
+    // Persons: the syllables romanised as the DPRK prints them; Revised
+    // Romanisation spellings meet them through the loose keys.
+    assert!(p("김정은", "Kim Jong Un") >= T);
+    assert!(p("김정은", "KIM Jong-un") >= T);
+    assert!(p("최룡해", "Choe Ryong Hae") >= T);
+    assert!(p("리병철", "Ri Pyong Chol") >= T);
+    assert!(p("김정은", "Kim Yo Jong") < T);
+    // Organisations are translated: segmented with the Korean glossary.
+    assert!(
+        s(
+            "조선광업개발무역회사",
+            "Korea Mining Development Trading Corporation"
+        ) >= T
+    );
+    assert!(s("고려항공", "Air Koryo") >= T);
+    assert!(s("삼성전자 주식회사", "Samsung Electronics Co., Ltd.") >= T);
+    assert!(s("삼성전자", "LG Electronics") < T);
+}
+
+#[test]
+fn japanese_names_in_kana_and_kanji() {
+    assert!(s("ソニー", "Sony") >= T);
+    assert!(s("ニッサン", "Nissan") >= T);
+    assert!(s("株式会社東芝", "Toshiba Corporation") >= T);
+    assert!(s("三菱重工業株式会社", "Mitsubishi Heavy Industries, Ltd.") >= T);
+    assert!(s("三菱重工業", "Mitsubishi Electric") < T);
+}
