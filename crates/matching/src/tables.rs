@@ -30,6 +30,8 @@ const TRANSLIT_CYRILLIC: &str = include_str!("../data/translit_cyrillic.tsv");
 const TRANSLIT_GREEK: &str = include_str!("../data/translit_greek.tsv");
 const TRANSLIT_ARABIC: &str = include_str!("../data/translit_arabic.tsv");
 const TRANSLIT_KANA: &str = include_str!("../data/translit_kana.tsv");
+const TRANSLIT_GEORGIAN: &str = include_str!("../data/translit_georgian.tsv");
+const TRANSLIT_ARMENIAN: &str = include_str!("../data/translit_armenian.tsv");
 const TRANSLIT_HANGUL: &str = include_str!("../data/translit_hangul.tsv");
 const GLOSSARY_KO: &str = include_str!("../data/glossary_ko.tsv");
 const COUNTRIES: &str = include_str!("../data/countries.tsv");
@@ -119,6 +121,8 @@ fn script_map() -> ScriptMap {
         TRANSLIT_GREEK,
         TRANSLIT_ARABIC,
         TRANSLIT_KANA,
+        TRANSLIT_GEORGIAN,
+        TRANSLIT_ARMENIAN,
     ] {
         for l in src.lines() {
             let l = l.trim_end_matches('\r');

@@ -242,6 +242,12 @@ impl Cutter<'_> {
 
 /// Cuts a name into raw tokens.
 pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
+    cut(text, map, text.is_ascii())
+}
+
+/// [`tokenize`], by the ASCII path (`ascii`, for ASCII text only) or the
+/// general one.
+fn cut(text: &str, map: &ScriptMap, ascii: bool) -> Cut {
     let mut out = Cut::pooled();
     out.buf.reserve(text.len() * 2 + 8);
     let [mut norm, mut surface, mut tmp] = std::mem::take(&mut out.scratch);
@@ -258,6 +264,63 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
         dotted: false,
         tmp,
     };
+    if ascii {
+        cut_ascii(&mut c, text);
+    } else {
+        cut_chars(&mut c, text);
+    }
+    c.flush();
+    c.finish()
+}
+
+/// The ASCII path of [`tokenize`]: runs of letters and digits are copied
+/// whole; it cuts exactly as [`cut_chars`] does.
+fn cut_ascii(c: &mut Cutter<'_>, text: &str) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let x = b[i];
+        if x.is_ascii_alphanumeric() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let from = c.norm.len();
+            c.norm.push_str(&text[start..i]);
+            c.norm[from..].make_ascii_lowercase();
+            c.surface.push_str(&text[start..i]);
+            continue;
+        }
+        i += 1;
+        match x {
+            b'\'' | b'`' => {}
+            b'&' | b'+' => {
+                c.flush();
+                let sym = if x == b'&' { "&" } else { "+" };
+                c.out.push("and", sym, Script::Latin, c.before_comma);
+            }
+            b'.' => {
+                let next_letter = b.get(i).is_some_and(u8::is_ascii_alphabetic);
+                let next_single =
+                    next_letter && b.get(i + 1).is_none_or(|n| !n.is_ascii_alphanumeric());
+                if next_single && (c.norm.len() == 1 || c.dotted) {
+                    c.dotted = true;
+                    c.surface.push('.');
+                } else {
+                    c.flush();
+                }
+            }
+            b',' => {
+                c.flush();
+                c.before_comma = false;
+            }
+            _ => c.flush(),
+        }
+    }
+}
+
+/// The general path of [`tokenize`], character by character after NFKC.
+fn cut_chars(c: &mut Cutter<'_>, text: &str) {
     // ASCII text is its own NFKC form; short names stay on the stack.
     let mut stack = ['\0'; 128];
     let heap: Vec<char>;
@@ -361,8 +424,6 @@ pub(crate) fn tokenize(text: &str, map: &ScriptMap) -> Cut {
             }
         }
     }
-    c.flush();
-    c.finish()
 }
 
 /// Folds a text to lower-case ASCII words joined by single spaces, the form
@@ -390,6 +451,23 @@ mod tests {
             .into_iter()
             .map(|t| t.norm.to_string())
             .collect()
+    }
+
+    fn spans(c: &Cut) -> Vec<(String, String, Script, bool)> {
+        c.toks()
+            .iter()
+            .map(|t| (t.norm.into(), t.surface.into(), t.script, t.before_comma))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_path_cuts_as_the_general_one(text in "[a-zA-Z0-9 .,&+'`()/\\-]{0,40}") {
+            let map = ScriptMap::default();
+            let fast = spans(&cut(&text, &map, true));
+            let general = spans(&cut(&text, &map, false));
+            proptest::prop_assert_eq!(fast, general);
+        }
     }
 
     #[test]

@@ -454,3 +454,12 @@ fn japanese_names_in_kana_and_kanji() {
     assert!(s("三菱重工業株式会社", "Mitsubishi Heavy Industries, Ltd.") >= T);
     assert!(s("三菱重工業", "Mitsubishi Electric") < T);
 }
+
+#[test]
+fn georgian_and_armenian_names() {
+    assert!(p("ედუარდ შევარდნაძე", "Eduard SHEVARDNADZE") >= T);
+    assert!(p("ბიძინა ივანიშვილი", "Bidzina Ivanishvili") >= T);
+    assert!(p("Սերժ Սարգսյան", "Serzh SARGSYAN") >= T);
+    assert!(p("Մուրադ Մուրադյան", "Murad Muradyan") >= T);
+    assert!(p("Սերժ Սարգսյան", "Robert Kocharyan") < T);
+}
