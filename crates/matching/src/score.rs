@@ -861,7 +861,11 @@ fn side_costs<T: Toks + ?Sized>(
 }
 
 fn join_surface<T: Toks + ?Sized>(t: &T, from: usize, n: usize) -> String {
-    let mut s = String::new();
+    if n == 1 {
+        return t.tok(from).surface().to_string();
+    }
+    let len: usize = (from..from + n).map(|i| t.tok(i).surface().len() + 1).sum();
+    let mut s = String::with_capacity(len);
     let mut last: Option<&str> = None;
     for i in from..from + n {
         let sf = t.tok(i).surface();
@@ -1093,7 +1097,11 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let (mut anchors, mut generic_anchors) = (0usize, 0usize);
     let (mut distinctive_pairs, mut distinctive_best) = (0usize, 0.0f32);
     let mut rare_anchor = false;
-    let mut chosen: Vec<Cand> = Vec::new();
+    let mut chosen: Vec<Cand> = if explain {
+        Vec::with_capacity(n.min(m))
+    } else {
+        Vec::new()
+    };
     for &cd in cands.iter() {
         let (qi, qn, cj, cn) = (
             cd.qi as usize,
@@ -1248,6 +1256,7 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     };
     if explain {
         chosen.sort_by_key(|cd| (cd.qi, cd.cj));
+        out.parts.reserve_exact(chosen.len());
         for cd in chosen {
             let (qi, qn, cj, cn) = (
                 cd.qi as usize,
