@@ -97,6 +97,63 @@ pub fn score_pair_with(weights: &Weights, schema: Schema, name1: &str, name2: &s
     }
 }
 
+/// A name analysed once (folded, cut, classified and weighted), to be
+/// scored against many others with [`score_names`]: the analysis is about
+/// half the cost of scoring a pair.
+#[derive(Debug, Clone)]
+pub struct Name {
+    text: String,
+    person: bool,
+    toks: Vec<analyze::Tok>,
+}
+
+impl Name {
+    /// Analyses a name of the given schema with the bundled token
+    /// frequencies.
+    pub fn new(schema: Schema, name: &str) -> Name {
+        Name::with_weights(Weights::bundled(), schema, name)
+    }
+
+    /// Analyses a name with the given token frequencies.
+    pub fn with_weights(weights: &Weights, schema: Schema, name: &str) -> Name {
+        let person = schema == Schema::Person;
+        Name {
+            text: name.to_string(),
+            person,
+            toks: analyze::analyze(name, person, weights).toks,
+        }
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Scores two analysed names, with the explanation; the same score as
+/// [`score_pair_with`] on their texts. Names analysed under different
+/// schemas are compared as the first one's schema says.
+pub fn score_names(a: &Name, b: &Name) -> Scored {
+    let m = score::compare(&a.toks[..], &b.toks[..], a.person, true);
+    Scored {
+        score: m.score as f64,
+        explanation: Explanation {
+            query_name: a.text.clone(),
+            candidate_name: b.text.clone(),
+            name_score: m.score as f64,
+            parts: m.parts,
+            unmatched_query: m.unmatched_query,
+            unmatched_candidate: m.unmatched_candidate,
+            qualifiers: Vec::new(),
+        },
+    }
+}
+
+/// Scores two analysed names without an explanation.
+pub fn score_names_fast(a: &Name, b: &Name) -> f64 {
+    score::compare(&a.toks[..], &b.toks[..], a.person, false).score as f64
+}
+
 /// Scores two names without building an explanation (the fast path).
 pub fn score_pair_fast(weights: &Weights, schema: Schema, name1: &str, name2: &str) -> f64 {
     let person = schema == Schema::Person;

@@ -409,19 +409,47 @@ pub fn score_pairs(_ctx: &Ctx, a: ScorePairsArgs) -> anyhow::Result<ExitCode> {
     let mut out_headers: Vec<&str> = headers.iter().collect();
     out_headers.push("score");
     w.write_record(&out_headers)?;
+    // Names recur in pair files (one customer against many listed names):
+    // each is analysed once, in a cache of bounded size.
+    let mut names = NameCache::default();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         let rec = rec.with_context(|| format!("{name}: line {line}: malformed CSV"))?;
         let schema_s = rec.get(cs).unwrap_or("");
         let schema = Schema::parse(schema_s).unwrap_or(Schema::LegalEntity);
-        let scored =
-            embargo_match::score_pair(schema, rec.get(c1).unwrap_or(""), rec.get(c2).unwrap_or(""));
+        let a = names.get(schema, rec.get(c1).unwrap_or(""));
+        let b = names.get(schema, rec.get(c2).unwrap_or(""));
+        let score = embargo_match::score_names_fast(&a, &b);
         let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
-        row.push(format!("{:.4}", scored.score));
+        row.push(format!("{score:.4}"));
         w.write_record(&row)?;
     }
     w.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Analysed names by schema kind and text, dropped whole when full.
+#[derive(Default)]
+struct NameCache {
+    names: std::collections::HashMap<(bool, String), std::rc::Rc<embargo_match::Name>>,
+}
+
+impl NameCache {
+    /// At most this many names are kept.
+    const CAP: usize = 100_000;
+
+    fn get(&mut self, schema: Schema, text: &str) -> std::rc::Rc<embargo_match::Name> {
+        let key = (schema == Schema::Person, text.to_string());
+        if let Some(n) = self.names.get(&key) {
+            return std::rc::Rc::clone(n);
+        }
+        if self.names.len() >= Self::CAP {
+            self.names.clear();
+        }
+        let n = std::rc::Rc::new(embargo_match::Name::new(schema, text));
+        self.names.insert(key, std::rc::Rc::clone(&n));
+        n
+    }
 }
 
 /// Reads a labelled-pairs CSV: (schema, score, is_match).
