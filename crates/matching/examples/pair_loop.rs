@@ -19,7 +19,11 @@ fn main() -> Result<(), support::BoxError> {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--fast" => fast = true,
-            n => passes = n.parse().map_err(|_| format!("not a number of passes: {n}"))?,
+            n => {
+                passes = n
+                    .parse()
+                    .map_err(|_| format!("not a number of passes: {n}"))?
+            }
         }
     }
     let pairs = support::dev_pairs(support::DEV_PAIRS)?;

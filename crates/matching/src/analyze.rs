@@ -447,6 +447,9 @@ impl Builder<'_> {
                 Some(Generic::Place) if !self.person => Class::Place,
                 Some(Generic::Stop) => Class::Stop,
                 Some(Generic::Particle) if self.person => Class::Particle,
+                // The article of an organisation name written in Arabic
+                // script: the English form translates the name and drops it.
+                Some(Generic::Particle) if origin == Origin::Translit => Class::Stop,
                 Some(Generic::Common) if !self.person => Class::Common,
                 _ => Class::Normal,
             }
@@ -699,7 +702,6 @@ impl Builder<'_> {
             let latin: String = surface
                 .chars()
                 .filter_map(|c| t.script.get(&c))
-                .map(|s| &**s)
                 .collect();
             self.push(&latin, &surface, Origin::Translit, None, false);
         } else {

@@ -209,6 +209,19 @@ fn edit_distance_dp(a: &[u8], b: &[u8]) -> usize {
     d[n][m]
 }
 
+/// True if the bytes are a word of the tables (a generic word, a word with
+/// an English rendering, a legal form) of three letters or more.
+fn is_word(w: &[u8]) -> bool {
+    use crate::tables::known;
+    w.len() >= 3
+        && std::str::from_utf8(w).is_ok_and(|w| {
+            tables()
+                .known
+                .get(&key_of(w))
+                .is_some_and(|f| f & (known::GENERIC | known::WORDS | known::LEGAL) != 0)
+        })
+}
+
 fn is_subsequence(short: &[u8], long: &[u8]) -> bool {
     let mut it = long.iter();
     short.iter().all(|c| it.any(|l| l == c))
@@ -271,6 +284,12 @@ pub(crate) fn token_sim(
     if best.is_some() {
         return best;
     }
+    // Two spellings of different known names are two names, however alike
+    // they sound (Mohammed / Mahmoud, Hasan / Husayn, Ahmed / Hamid).
+    let group = |t: &Tok| t.concepts.iter().any(|(_, v)| *v == Via::Group);
+    if group(q) && group(c) {
+        return None;
+    }
     if legal {
         if q.class == Class::Legal && c.class == Class::Legal {
             return Some((0.5, MatchKind::LegalForm));
@@ -309,7 +328,14 @@ pub(crate) fn token_sim(
         };
         if l.len() >= s.len() + 2 && s[0] == l[0] && s.len() >= 2 {
             let generic = !lt.class.distinctive();
-            let prefix = s.len() >= 3 && l.starts_with(s) && (generic || 2 * s.len() >= l.len());
+            // A distinctive word that is the short one plus another word is
+            // a compound, not its abbreviation ("GAZPROMBANK" is GAZPROM's
+            // bank, and not "GAZPROM NEFT").
+            let compound = !generic && is_word(&l[s.len()..]);
+            let prefix = s.len() >= 3
+                && l.starts_with(s)
+                && (generic || 2 * s.len() >= l.len())
+                && !compound;
             let skeleton = generic
                 && s[1..].iter().all(|&x| !vowel(x))
                 && is_subsequence(s, l)
@@ -379,7 +405,45 @@ pub(crate) fn token_sim(
             kind = MatchKind::Transliteration;
         }
     }
+    // Arabic script writes no short vowels: a word written in it meets a
+    // Latin spelling with the same consonants ("ملي" mly / "MELLI").
+    if sim < 0.8 && arabic_script(q) != arabic_script(c) {
+        let (x, y) = (skeleton(a), skeleton(b));
+        if x.1 >= 2 && x == y {
+            let s = if x.1 >= 3 { 0.8 } else { 0.7 };
+            if s > sim {
+                sim = s;
+                kind = MatchKind::Transliteration;
+            }
+        }
+    }
     (sim >= 0.6).then_some((sim, kind))
+}
+
+/// True if a token was written in Arabic script (Arabic, Persian, Urdu).
+fn arabic_script(t: &Tok) -> bool {
+    t.origin == Origin::Translit
+        && t.surface().chars().next().is_some_and(|c| {
+            matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+        })
+}
+
+/// The consonants of a word in order, doubled ones once, without the
+/// vowels and the glides (y, w) that Arabic script writes as long vowels
+/// or not at all.
+fn skeleton(w: &[u8]) -> ([u8; 48], usize) {
+    let mut out = [0u8; 48];
+    let mut n = 0;
+    for &c in w.iter().take(48) {
+        if vowel(c) || c == b'y' || c == b'w' {
+            continue;
+        }
+        if n == 0 || out[n - 1] != c {
+            out[n] = c;
+            n += 1;
+        }
+    }
+    (out, n)
 }
 
 /// True if two words have the same consonants in the same order, doubled

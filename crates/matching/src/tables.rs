@@ -32,6 +32,7 @@ const TRANSLIT_ARABIC: &str = include_str!("../data/translit_arabic.tsv");
 const TRANSLIT_KANA: &str = include_str!("../data/translit_kana.tsv");
 const TRANSLIT_GEORGIAN: &str = include_str!("../data/translit_georgian.tsv");
 const TRANSLIT_ARMENIAN: &str = include_str!("../data/translit_armenian.tsv");
+const WORDS_ARABIC: &str = include_str!("../data/words_arabic.tsv");
 const TRANSLIT_HANGUL: &str = include_str!("../data/translit_hangul.tsv");
 const GLOSSARY_KO: &str = include_str!("../data/glossary_ko.tsv");
 const COUNTRIES: &str = include_str!("../data/countries.tsv");
@@ -148,6 +149,9 @@ fn script_map() -> ScriptMap {
         }
     }
     hangul_syllables(&mut m);
+    for cols in lines(WORDS_ARABIC) {
+        m.insert_arabic_word(cols[0], &cols[1].to_ascii_lowercase());
+    }
     m
 }
 

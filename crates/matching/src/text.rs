@@ -141,7 +141,77 @@ impl Drop for Cut {
 }
 
 /// Characters to Latin keys (Cyrillic, Greek, Arabic), from the tables.
-pub(crate) type ScriptMap = FastMap<char, Box<str>>;
+///
+/// Words of Arabic script that letters alone render poorly (no short
+/// vowels are written) have a whole-word romanisation beside.
+#[derive(Debug, Default)]
+pub(crate) struct ScriptMap {
+    chars: FastMap<char, Box<str>>,
+    arabic_words: std::collections::HashMap<Box<str>, Box<str>>,
+}
+
+impl ScriptMap {
+    pub fn get(&self, c: &char) -> Option<&str> {
+        self.chars.get(c).map(|s| &**s)
+    }
+
+    #[cfg(test)]
+    pub fn contains_key(&self, c: &char) -> bool {
+        self.chars.contains_key(c)
+    }
+
+    pub fn insert(&mut self, c: char, latin: Box<str>) {
+        self.chars.insert(c, latin);
+    }
+
+    /// Adds the romanisation of an Arabic-script word.
+    pub fn insert_arabic_word(&mut self, word: &str, latin: &str) {
+        self.arabic_words
+            .insert(arabic_key(word).into(), latin.into());
+    }
+
+    /// The romanisation of an Arabic-script word, with the article when it
+    /// is written with one ("الوطنية" -> "al wataniya").
+    fn arabic_word(&self, word: &str) -> Option<std::borrow::Cow<'_, str>> {
+        if self.arabic_words.is_empty() {
+            return None;
+        }
+        let key = arabic_key(word);
+        if let Some(l) = self.arabic_words.get(key.as_str()) {
+            return Some(std::borrow::Cow::Borrowed(l));
+        }
+        for (article, latin) in [("ال", "al"), ("لل", "lil")] {
+            if let Some(rest) = key.strip_prefix(article) {
+                if rest.chars().count() >= 2 {
+                    if let Some(l) = self.arabic_words.get(rest) {
+                        return Some(std::borrow::Cow::Owned(format!("{latin} {l}")));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// An Arabic-script word as the word table keys it: hamza-carrying alifs as
+/// plain alif, Persian yeh and alif maqsura as yeh, Persian kaf as kaf.
+fn arabic_key(word: &str) -> String {
+    word.chars()
+        .filter_map(|c| match c {
+            'أ' | 'إ' | 'آ' | 'ٱ' => Some('ا'),
+            'ی' | 'ى' => Some('ي'),
+            'ک' => Some('ك'),
+            'ۀ' => Some('ه'),
+            '\u{0640}' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// True for letters of the Arabic script blocks.
+fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
 
 fn is_han(c: char) -> bool {
     matches!(c as u32,
@@ -217,6 +287,21 @@ impl Cutter<'_> {
 
 impl Cutter<'_> {
     fn flush(&mut self) {
+        if self.script == Script::Translit
+            && !self.norm.is_empty()
+            && self.surface.chars().next().is_some_and(is_arabic)
+        {
+            if let Some(latin) = self.map.arabic_word(&self.surface) {
+                for w in latin.split(' ').filter(|w| !w.is_empty()) {
+                    self.out
+                        .push(w, &self.surface, Script::Translit, self.before_comma);
+                }
+                self.norm.clear();
+                self.surface.clear();
+                self.dotted = false;
+                return;
+            }
+        }
         if !self.norm.is_empty() {
             self.out
                 .push(&self.norm, &self.surface, self.script, self.before_comma);

@@ -463,3 +463,27 @@ fn georgian_and_armenian_names() {
     assert!(p("Մուրադ Մուրադյան", "Murad Muradyan") >= T);
     assert!(p("Սերժ Սարգսյան", "Robert Kocharyan") < T);
 }
+
+#[test]
+fn arabic_script_words_and_names() {
+    // Whole-word romanisations where letters alone write no vowels.
+    assert!(p("محمد علي", "Mohamed ALI") >= T);
+    assert!(p("محمود عباس", "Mahmoud ABBAS") >= T);
+    assert!(p("علي خامنئي", "Ali KHAMENEI") >= T);
+    assert!(s("بنك ملي إيران", "Bank Melli Iran") >= T);
+    assert!(s("شركة النفط الوطنية", "National Oil Company") >= T);
+    // Different names stay apart, in either script.
+    assert!(p("محمد علي", "Mahmoud ALI") < T);
+    assert!(p("أحمد حسن", "Hamid HASSAN") < T);
+    assert!(p("Mohammed Ali", "Mahmoud ALI") < T);
+    assert!(p("Hasan Nasrallah", "Husayn NASRALLAH") < T);
+    assert!(p("Umar Khan", "Amr KHAN") < T);
+    assert!(p("Husein Nasrallah", "Hussain NASRALLAH") >= T);
+}
+
+#[test]
+fn a_compound_is_not_an_abbreviation() {
+    assert!(s("Газпромбанк", "Gazprom Neft") < T);
+    assert!(s("GAZPROMBANK", "GAZPROM NEFT") < T);
+    assert!(s("Газпромбанк", "GAZPROMBANK") >= T);
+}

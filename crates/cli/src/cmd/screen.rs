@@ -57,7 +57,7 @@ pub struct ScorePairsArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Labelled pairs (case_group,schema,name1,name2,is_match).
-    #[arg(long, default_value = "../shared/eval/dev_pairs.csv")]
+    #[arg(long, default_values = ["../shared/eval/dev_pairs.csv", "eval/script_pairs.csv"])]
     pub pairs: Vec<PathBuf>,
     /// Chinese↔English labelled pairs.
     #[arg(long, default_values = ["../shared/eval/dev_cjk_pairs.csv", "eval/cjk_companies.csv"])]
