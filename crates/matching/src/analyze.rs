@@ -699,10 +699,7 @@ impl Builder<'_> {
         let surface = std::mem::take(leftover);
         if hangul {
             let t = self.t;
-            let latin: String = surface
-                .chars()
-                .filter_map(|c| t.script.get(&c))
-                .collect();
+            let latin: String = surface.chars().filter_map(|c| t.script.get(&c)).collect();
             self.push(&latin, &surface, Origin::Translit, None, false);
         } else {
             let py = pinyin_of(&surface);

@@ -3,7 +3,7 @@
 use crate::analyze::{stem, Class, Origin, Tok, Via};
 use crate::explain::{MatchKind, PartMatch};
 use crate::hash::{key_ns, key_of};
-use crate::tables::{tables, NS_CONCEPT};
+use crate::tables::{tables, Generic, NS_CONCEPT};
 
 /// At most this many tokens of a name take part in the alignment.
 const MAX_TOKS: usize = 24;
@@ -584,6 +584,11 @@ fn table_initialism_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Op
     'exp: for words in exps {
         let mut k = j;
         let mut matched = 0;
+        // Legal forms and function words of the expansion may be missing
+        // from the name, and one generic word ("Group"); more is another
+        // body ("China National Chemical Import and Export Corporation" is
+        // not "China National Chemical Corporation").
+        let mut skipped_generic = 0;
         for w in words.iter() {
             // Skip stop words on the list side.
             while k < long.len()
@@ -595,9 +600,12 @@ fn table_initialism_run<T: Toks + ?Sized>(short: &Tok, long: &T, j: usize) -> Op
             if k < long.len() && word_matches(w, long.tok(k)) {
                 k += 1;
                 matched += 1;
-            } else if tables().generic.contains_key(&key_of(w))
-                || tables().legal.contains_key(&key_of(w))
+            } else if tables().legal.contains_key(&key_of(w))
+                || matches!(tables().generic.get(&key_of(w)), Some(Generic::Stop))
             {
+                continue;
+            } else if tables().generic.contains_key(&key_of(w)) && skipped_generic == 0 {
+                skipped_generic += 1;
                 continue;
             } else {
                 continue 'exp;

@@ -487,3 +487,16 @@ fn a_compound_is_not_an_abbreviation() {
     assert!(s("GAZPROMBANK", "GAZPROM NEFT") < T);
     assert!(s("Газпромбанк", "GAZPROMBANK") >= T);
 }
+
+#[test]
+fn a_listed_initialism_needs_its_distinctive_words() {
+    assert!(s("ChemChina", "China National Chemical Corporation") >= T);
+    assert!(
+        s(
+            "Sinochem",
+            "China National Chemical Import and Export Corporation"
+        ) >= T
+    );
+    // Import and Export left out: the other state group.
+    assert!(s("Sinochem", "China National Chemical Corporation") < T);
+}
