@@ -161,7 +161,25 @@ fn retrieval(aliases: bool, errors: bool) -> Result<(), BoxError> {
                 .first()
                 .map(|h| format!("{} {:.3} {}", h.id, h.score, h.matched_name))
                 .unwrap_or_default();
-            println!("  miss {rank:?} {} -> {want} | top {top}", q["name"]);
+            // The expected record's best name scored on its own: above the
+            // top hit, the record was not retrieved; below, it lost.
+            let own = index
+                .records()
+                .iter()
+                .find(|r| r.id == want)
+                .and_then(|r| {
+                    r.names
+                        .iter()
+                        .map(|(n, _)| {
+                            embargo_match::score_pair(schema(&q["schema"]), &q["name"], n).score
+                        })
+                        .max_by(f64::total_cmp)
+                })
+                .unwrap_or(0.0);
+            println!(
+                "  miss {rank:?} {} -> {want} (own best {own:.3}) | top {top}",
+                q["name"]
+            );
         }
         ranks.push(rank);
     }

@@ -14,7 +14,7 @@ use crate::hash::{key_ns, key_of, FastMap, Fnv, KeyHasher};
 use crate::record::{Query, Record};
 use crate::schemas_compatible;
 use crate::score::{compare, ById, NameMatch};
-use crate::tables::{tables, NS_CONCAT, NS_DELETE, NS_INITIALS, NS_LOOSE};
+use crate::tables::{tables, NS_CONCAT, NS_DELETE, NS_INITIALS, NS_LOOSE, NS_SYLLABLES};
 use crate::weights::Weights;
 
 /// How a search is run.
@@ -223,6 +223,16 @@ fn push_key(v: &mut Vec<u64>, x: u64) {
     }
 }
 
+/// The retrieval key of the leading letters of two consecutive words.
+fn syllable_key(head: &str, next: &str) -> u64 {
+    Fnv::new()
+        .write(&[NS_SYLLABLES])
+        .write(head.as_bytes())
+        .write(b"|")
+        .write(next.as_bytes())
+        .finish()
+}
+
 /// Single-character deletions of a token (and the token itself), for
 /// typo-tolerant retrieval.
 fn deletions(norm: &str, mut f: impl FnMut(u64)) {
@@ -414,6 +424,27 @@ impl Index {
                         if w[0].ascii && w[1].ascii && !w[0].norm().contains(' ') {
                             let s = format!("{}{}", w[0].norm(), w[1].norm());
                             aux.push(key_ns(NS_CONCAT, &s), nid);
+                        }
+                    }
+                }
+                if !person && a.toks.len() <= 8 {
+                    // Syllabic acronyms ("FINCIMEX" for FINANCIERA CIMEX,
+                    // "COINTERANDINA"): the leading two or three letters of
+                    // a word with the first three of the next.
+                    let words: Vec<&Tok> = a
+                        .toks
+                        .iter()
+                        .filter(|t| t.ascii && !matches!(t.class, Class::Stop | Class::Legal))
+                        .collect();
+                    for w in words.windows(2) {
+                        let (x, y) = (w[0].norm(), w[1].norm());
+                        if y.len() < 3 {
+                            continue;
+                        }
+                        for n in [2, 3] {
+                            if x.len() >= n {
+                                aux.push(syllable_key(&x[..n], &y[..3]), nid);
+                            }
                         }
                     }
                 }
@@ -610,6 +641,13 @@ impl Index {
     fn candidates(&self, qa: &Analyzed, filter: &Filter<'_>, k: usize) -> Vec<(f32, u32)> {
         let light = all_light(&qa.toks);
         let mut lists: Vec<Src<'_>> = Vec::new();
+        // Syllabic acronyms stand alone, or with a legal form.
+        let single_word = qa
+            .toks
+            .iter()
+            .filter(|t| !matches!(t.class, Class::Legal | Class::Stop))
+            .count()
+            == 1;
         for (qi, t) in qa.toks.iter().enumerate().take(28) {
             if !light && matches!(t.class, Class::Legal | Class::Stop) {
                 continue;
@@ -644,6 +682,19 @@ impl Index {
             }
             if let Some(v) = self.aux.get(&key_ns(NS_INITIALS, t.norm())) {
                 lists.push(Src::new(v, bit, t.weight * 0.9, false));
+            }
+            // A word the lists do not have may be a syllabic acronym: its
+            // leading letters, cut at each place, against the leading
+            // syllables of two words of a name.
+            let nb = t.norm_b();
+            if single_word && t.ascii && nb.len() >= 6 && !self.postings.contains_key(&t.key) {
+                for cut in 2..=(nb.len() - 3).min(6) {
+                    let head = &t.norm()[..cut.min(3)];
+                    let key = syllable_key(head, &t.norm()[cut..cut + 3]);
+                    if let Some(v) = self.aux.get(&key) {
+                        lists.push(Src::new(v, bit, t.weight * 0.8, false));
+                    }
+                }
             }
             if let Some(exps) = tables().initialisms.get(&t.key) {
                 for words in exps {

@@ -17,6 +17,8 @@ pub(crate) const NS_CONCAT: u8 = 7;
 pub(crate) const NS_DELETE: u8 = 8;
 /// Loose spelling keys in the index's spelling vocabulary.
 pub(crate) const NS_LOOSE: u8 = 9;
+/// Leading syllables of two consecutive words of an organisation name.
+pub(crate) const NS_SYLLABLES: u8 = 10;
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
 const ABBREVIATIONS: &str = include_str!("../data/abbreviations.tsv");

@@ -500,3 +500,29 @@ fn a_listed_initialism_needs_its_distinctive_words() {
     // Import and Export left out: the other state group.
     assert!(s("Sinochem", "China National Chemical Corporation") < T);
 }
+
+#[test]
+fn syllabic_acronyms_are_retrieved_from_the_index() {
+    let rec = |id: &str, name: &str| Record::new(id, "us_ofac_sdn", Schema::Company, name);
+    let idx = Index::build(vec![
+        rec("us_ofac_sdn:30630", "FINANCIERA CIMEX S.A"),
+        rec(
+            "us_ofac_sdn:15712",
+            "COMERCIALIZADORA INTERNACIONAL ANDINA LIMITADA",
+        ),
+        rec("us_ofac_sdn:4454", "VALLE COMUNICACIONES LTDA."),
+        rec("us_ofac_sdn:1", "CIMEX"),
+    ]);
+    for (query, want) in [
+        ("FINCIMEX", "us_ofac_sdn:30630"),
+        ("COINTERANDINA", "us_ofac_sdn:15712"),
+        ("VALLECOM", "us_ofac_sdn:4454"),
+    ] {
+        let hits = idx.search(
+            &Query::name(Schema::Company, query),
+            &SearchOptions::default(),
+        );
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{query}");
+        assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
+    }
+}
