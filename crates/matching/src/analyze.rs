@@ -748,10 +748,23 @@ pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
                 i += 1;
             }
             Script::Hangul if person => {
-                // Korean personal names: the romanised syllables, one token
-                // (the family name is not told apart).
+                // Korean personal names: one token a syllable, as the lists
+                // write them (KIM Jong Un); in a name written whole the
+                // first syllable is the family name.
                 let r = &raw[i];
-                b.push(r.norm, r.surface, Origin::Translit, None, false);
+                let whole = r.surface.chars().count();
+                let mut buf = [0u8; 4];
+                for (k, c) in r.surface.chars().enumerate() {
+                    let latin = t.script.get(&c).unwrap_or_default();
+                    let surname = k == 0 && (2..=4).contains(&whole);
+                    b.push(
+                        latin,
+                        c.encode_utf8(&mut buf),
+                        Origin::Translit,
+                        None,
+                        surname,
+                    );
+                }
                 i += 1;
             }
             Script::Hangul => {

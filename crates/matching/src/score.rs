@@ -382,8 +382,11 @@ pub(crate) fn token_sim(
         let ll = la.len().max(lb.len());
         // Two short company words one spelling apart are often two
         // words ("VISA" / "WISA", "BAIN" / "PAIN").
+        // A word transliterated from another script meeting a Latin
+        // spelling on the loose key is the same word spelled two ways.
+        let translit = q.origin == Origin::Translit || c.origin == Origin::Translit;
         let ls = if la == lb {
-            if person || ll >= 6 {
+            if person || ll >= 6 || translit {
                 0.88
             } else if ll >= 4 && consonants_agree(a, b) && (ll >= 6 || edit_distance(a, b, 1) <= 1)
             {

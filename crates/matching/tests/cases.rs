@@ -526,3 +526,37 @@ fn syllabic_acronyms_are_retrieved_from_the_index() {
         assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
     }
 }
+
+#[test]
+fn names_in_other_scripts_are_retrieved_from_the_index() {
+    let rec = |id: &str, schema: Schema, name: &str| Record::new(id, "list", schema, name);
+    let idx = Index::build(vec![
+        rec("list:1", Schema::Person, "KIM Jong Un"),
+        rec("list:2", Schema::Person, "CHOE Ryong Hae"),
+        rec("list:3", Schema::Person, "KIM Yo Jong"),
+        rec("list:4", Schema::Person, "Mohamed ALI"),
+        rec(
+            "list:5",
+            Schema::Company,
+            "KOREA MINING DEVELOPMENT TRADING CORPORATION",
+        ),
+        rec("list:6", Schema::Company, "SONY GROUP CORPORATION"),
+        rec("list:7", Schema::Company, "BANK MELLI IRAN"),
+        rec("list:8", Schema::Person, "Eduard SHEVARDNADZE"),
+        rec("list:9", Schema::Person, "Vladimir Vladimirovich PUTIN"),
+    ]);
+    for (schema, query, want) in [
+        (Schema::Person, "김정은", "list:1"),
+        (Schema::Person, "최룡해", "list:2"),
+        (Schema::Person, "محمد علي", "list:4"),
+        (Schema::Company, "조선광업개발무역회사", "list:5"),
+        (Schema::Company, "ソニー", "list:6"),
+        (Schema::Company, "بنك ملي إيران", "list:7"),
+        (Schema::Person, "ედუარდ შევარდნაძე", "list:8"),
+        (Schema::Person, "Путин Владимир", "list:9"),
+    ] {
+        let hits = idx.search(&Query::name(schema, query), &SearchOptions::default());
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{query}");
+        assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
+    }
+}
