@@ -1155,11 +1155,44 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                         w,
                         gain: sim * w,
                     });
+                    // One syllable identical ("nam" / "Nam"): it pairs with
+                    // its partner first, and the other syllable meets its
+                    // counterpart as the pair did ("So" / "Su").
+                    let other = if q.tok(i).key == c.tok(j).key {
+                        Some((i + 1, j + 1))
+                    } else if q.tok(i + 1).key == c.tok(j + 1).key {
+                        Some((i, j))
+                    } else {
+                        None
+                    };
+                    if let Some((x, y)) = other {
+                        let w = wq(x, 1) + wc(y, 1);
+                        cands.push(Cand {
+                            qi: x as u8,
+                            qn: 1,
+                            cj: y as u8,
+                            cn: 1,
+                            sim,
+                            kind: MatchKind::Transliteration,
+                            w,
+                            gain: sim * w,
+                        });
+                    }
                 }
             }
         }
     }
-    cands.sort_by(|x, y| y.gain.total_cmp(&x.gain).then(y.sim.total_cmp(&x.sim)));
+    // Identical tokens pair first: a run or a pair of syllables may not
+    // take a token away from its identical partner.
+    let identical = |cd: &Cand| {
+        cd.qn == 1 && cd.cn == 1 && q.tok(cd.qi as usize).key == c.tok(cd.cj as usize).key
+    };
+    cands.sort_by(|x, y| {
+        identical(y)
+            .cmp(&identical(x))
+            .then(y.gain.total_cmp(&x.gain))
+            .then(y.sim.total_cmp(&x.sim))
+    });
     let mut used_q = [false; MAX_TOKS];
     let mut used_c = [false; MAX_TOKS];
     // Tokens aligned with a similarity of 0.75 or more.
