@@ -122,6 +122,10 @@ struct Cand {
     gain: f32,
 }
 
+/// Added to the gain of a pair of identical tokens, so that such pairs are
+/// aligned before any other.
+const IDENTICAL: f32 = 1.0e6;
+
 /// The result of comparing two names.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NameMatch {
@@ -1014,7 +1018,11 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
                     sim,
                     kind,
                     w,
-                    gain: sim * w,
+                    gain: if qt.key == ct.key {
+                        IDENTICAL + sim * w
+                    } else {
+                        sim * w
+                    },
                 });
             }
         }
@@ -1182,17 +1190,10 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
             }
         }
     }
-    // Identical tokens pair first: a run or a pair of syllables may not
-    // take a token away from its identical partner.
-    let identical = |cd: &Cand| {
-        cd.qn == 1 && cd.cn == 1 && q.tok(cd.qi as usize).key == c.tok(cd.cj as usize).key
-    };
-    cands.sort_by(|x, y| {
-        identical(y)
-            .cmp(&identical(x))
-            .then(y.gain.total_cmp(&x.gain))
-            .then(y.sim.total_cmp(&x.sim))
-    });
+    // Identical tokens pair first (their gain is raised above any other):
+    // a run or a pair of syllables may not take a token away from its
+    // identical partner.
+    cands.sort_by(|x, y| y.gain.total_cmp(&x.gain).then(y.sim.total_cmp(&x.sim)));
     let mut used_q = [false; MAX_TOKS];
     let mut used_c = [false; MAX_TOKS];
     // Tokens aligned with a similarity of 0.75 or more.
