@@ -730,7 +730,8 @@ pub(crate) fn analyze(name: &str, person: bool, df: &dyn DfSource) -> Analyzed {
 pub(crate) fn analyze_unweighted(name: &str, person: bool) -> Analyzed {
     let t = tables();
     let cut = tokenize(name, &t.script);
-    let raw = cut.toks();
+    let mut raw: SmallVec<[RawTok<'_>; 16]> = SmallVec::new();
+    cut.toks_into(&mut raw);
     let mut b = Builder {
         t,
         person,

@@ -92,16 +92,21 @@ impl Cut {
     }
 
     /// The tokens.
-    pub fn toks(&self) -> smallvec::SmallVec<[RawTok<'_>; 16]> {
-        self.spans
-            .iter()
-            .map(|s| RawTok {
-                norm: &self.buf[s.norm.0 as usize..s.norm.1 as usize],
-                surface: &self.buf[s.surface.0 as usize..s.surface.1 as usize],
-                script: s.script,
-                before_comma: s.before_comma,
-            })
-            .collect()
+    pub fn toks(&self) -> Vec<RawTok<'_>> {
+        let mut v = Vec::with_capacity(self.spans.len());
+        self.toks_into(&mut v);
+        v
+    }
+
+    /// The tokens, appended to `out` (a buffer of the caller's, so that
+    /// nothing is allocated or copied on the way).
+    pub fn toks_into<'a>(&'a self, out: &mut impl Extend<RawTok<'a>>) {
+        out.extend(self.spans.iter().map(|s| RawTok {
+            norm: &self.buf[s.norm.0 as usize..s.norm.1 as usize],
+            surface: &self.buf[s.surface.0 as usize..s.surface.1 as usize],
+            script: s.script,
+            before_comma: s.before_comma,
+        }));
     }
 
     fn push(&mut self, norm: &str, surface: &str, script: Script, before_comma: bool) {
