@@ -560,3 +560,37 @@ fn names_in_other_scripts_are_retrieved_from_the_index() {
         assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
     }
 }
+
+#[test]
+fn chinese_names_of_large_companies() {
+    for (zh, en) in [
+        (
+            "中国石油天然气集团有限公司",
+            "China National Petroleum Corporation",
+        ),
+        (
+            "中国工商银行",
+            "Industrial and Commercial Bank of China Limited",
+        ),
+        ("比亚迪股份有限公司", "BYD Company Limited"),
+        (
+            "浪潮电子信息产业股份有限公司",
+            "Inspur Electronic Information Industry Co., Ltd.",
+        ),
+        ("海尔智家", "Haier Smart Home Co., Ltd."),
+        (
+            "中国交通建设股份有限公司",
+            "China Communications Construction Company Limited",
+        ),
+    ] {
+        assert!(s(zh, en) >= T, "{zh} / {en}");
+    }
+    for (zh, en) in [
+        ("中国银行", "Agricultural Bank of China"),
+        ("中国工商银行", "China Construction Bank Corporation"),
+        ("中国联通", "China Mobile Limited"),
+        ("中国铁建", "China Railway Group Limited"),
+    ] {
+        assert!(s(zh, en) < T, "{zh} / {en}");
+    }
+}
