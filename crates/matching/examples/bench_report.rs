@@ -422,50 +422,20 @@ fn main() -> Result<(), BoxError> {
     // Pair scoring.
     let pairs = support::dev_pairs(support::DEV_PAIRS)?;
     let w = Weights::bundled();
-    let time_pairs = |f: &dyn Fn(&support::Pair) -> f64| {
-        for p in &pairs {
-            black_box(f(p));
-        }
-        // Each pass timed alone; the median pass is reported, so that a
-        // moment of contention on a shared machine does not decide.
-        let mut passes: Vec<(f64, f64)> = (0..args.pair_passes)
-            .map(|_| {
-                let t = Timer::start();
-                for p in &pairs {
-                    black_box(f(p));
-                }
-                t.us()
-            })
-            .collect();
-        passes.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let (wall, cpu) = passes[passes.len() / 2];
-        let n = pairs.len() as f64;
-        (wall / n, cpu / n)
-    };
-    let (fast_us, fast_cpu) = time_pairs(&|p| score_pair_fast(w, p.schema, &p.name1, &p.name2));
-    let (full_us, full_cpu) = time_pairs(&|p| score_pair(p.schema, &p.name1, &p.name2).score);
+    let passes = args.pair_passes;
+    let (fast_us, fast_cpu) = per_item(&pairs, passes, |p| {
+        score_pair_fast(w, p.schema, &p.name1, &p.name2)
+    });
+    let (full_us, full_cpu) = per_item(&pairs, passes, |p| {
+        score_pair(p.schema, &p.name1, &p.name2).score
+    });
     // Names analysed beforehand (as the index holds its names, and as
     // nomenklatura's memoised pass has them): the comparison alone.
     let analysed: Vec<(Name, Name)> = pairs
         .iter()
         .map(|p| (Name::new(p.schema, &p.name1), Name::new(p.schema, &p.name2)))
         .collect();
-    let time_analysed = |f: &dyn Fn(&Name, &Name) -> f64| {
-        let mut passes: Vec<(f64, f64)> = (0..args.pair_passes)
-            .map(|_| {
-                let t = Timer::start();
-                for (a, b) in &analysed {
-                    black_box(f(a, b));
-                }
-                t.us()
-            })
-            .collect();
-        passes.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let (wall, cpu) = passes[passes.len() / 2];
-        let n = analysed.len() as f64;
-        (wall / n, cpu / n)
-    };
-    let (memo_us, memo_cpu) = time_analysed(&|a, b| score_names(a, b).score);
+    let (memo_us, memo_cpu) = per_item(&analysed, passes, |(a, b)| score_names(a, b).score);
     let scores: Vec<f64> = pairs
         .iter()
         .map(|p| score_pair(p.schema, &p.name1, &p.name2).score)
@@ -584,4 +554,26 @@ fn main() -> Result<(), BoxError> {
         );
     }
     Ok(())
+}
+
+/// The time one item costs, in µs (wall, cpu): a warm-up pass, then
+/// `passes` passes each timed alone, the median pass reported, so that a
+/// moment of contention on a shared machine does not decide.
+fn per_item<T>(items: &[T], passes: usize, f: impl Fn(&T) -> f64) -> (f64, f64) {
+    for it in items {
+        black_box(f(it));
+    }
+    let mut times: Vec<(f64, f64)> = (0..passes.max(1))
+        .map(|_| {
+            let t = Timer::start();
+            for it in items {
+                black_box(f(it));
+            }
+            t.us()
+        })
+        .collect();
+    times.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (wall, cpu) = times[times.len() / 2];
+    let n = items.len().max(1) as f64;
+    (wall / n, cpu / n)
 }

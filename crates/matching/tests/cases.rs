@@ -19,6 +19,13 @@ fn p(a: &str, b: &str) -> f64 {
     r.score
 }
 
+/// Asserts that `query` finds `want` first, at or above the threshold.
+fn finds_first(idx: &Index, schema: Schema, query: &str, want: &str) {
+    let hits = idx.search(&Query::name(schema, query), &SearchOptions::default());
+    assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{query}");
+    assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
+}
+
 #[test]
 fn legal_form_spelled_two_ways() {
     assert!(
@@ -414,15 +421,12 @@ fn romanisations_are_retrieved_from_the_index() {
         "ROSTEC STATE CORPORATION",
     );
     let idx = Index::build(vec![listed, other]);
-    let hits = idx.search(
-        &Query::name(Schema::Company, "ROSOBORONEXPORT JSC"),
-        &SearchOptions::default(),
+    finds_first(
+        &idx,
+        Schema::Company,
+        "ROSOBORONEXPORT JSC",
+        "us_ofac_sdn:18782",
     );
-    assert_eq!(
-        hits.first().map(|h| h.id.as_str()),
-        Some("us_ofac_sdn:18782")
-    );
-    assert!(hits[0].score >= T, "{}", hits[0].score);
 }
 
 #[test]
@@ -518,12 +522,7 @@ fn syllabic_acronyms_are_retrieved_from_the_index() {
         ("COINTERANDINA", "us_ofac_sdn:15712"),
         ("VALLECOM", "us_ofac_sdn:4454"),
     ] {
-        let hits = idx.search(
-            &Query::name(Schema::Company, query),
-            &SearchOptions::default(),
-        );
-        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{query}");
-        assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
+        finds_first(&idx, Schema::Company, query, want);
     }
 }
 
@@ -555,9 +554,7 @@ fn names_in_other_scripts_are_retrieved_from_the_index() {
         (Schema::Person, "ედუარდ შევარდნაძე", "list:8"),
         (Schema::Person, "Путин Владимир", "list:9"),
     ] {
-        let hits = idx.search(&Query::name(schema, query), &SearchOptions::default());
-        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{query}");
-        assert!(hits[0].score >= T, "{query}: {}", hits[0].score);
+        finds_first(&idx, schema, query, want);
     }
 }
 
