@@ -290,8 +290,7 @@ pub(crate) fn token_sim(
     }
     // Two spellings of different known names are two names, however alike
     // they sound (Mohammed / Mahmoud, Hasan / Husayn, Ahmed / Hamid).
-    let group = |t: &Tok| t.concepts.iter().any(|(_, v)| *v == Via::Group);
-    if group(q) && group(c) {
+    if distinct_names(q, c) {
         return None;
     }
     if legal {
@@ -451,6 +450,19 @@ fn skeleton(w: &[u8]) -> ([u8; 48], usize) {
         }
     }
     (out, n)
+}
+
+/// True if two tokens are spellings of two different known names (each in
+/// a spelling group of `translit_names.tsv`, not the same one): Mohammed /
+/// Mahmoud, Jr / Sr.
+fn distinct_names(a: &Tok, b: &Tok) -> bool {
+    let group = |t: &Tok| {
+        t.concepts
+            .iter()
+            .find(|(_, v)| *v == Via::Group)
+            .map(|(k, _)| *k)
+    };
+    matches!((group(a), group(b)), (Some(x), Some(y)) if x != y)
 }
 
 /// True if two words have the same consonants in the same order, doubled
@@ -1143,6 +1155,10 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
             }
             for j in 0..m.saturating_sub(1) {
                 if q.tok(i).key == c.tok(j).key && q.tok(i + 1).key == c.tok(j + 1).key {
+                    continue;
+                }
+                if distinct_names(q.tok(i), c.tok(j)) || distinct_names(q.tok(i + 1), c.tok(j + 1))
+                {
                     continue;
                 }
                 if !pair_of_syllables(c.tok(j), c.tok(j + 1), &mut lc) {

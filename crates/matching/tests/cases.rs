@@ -591,3 +591,10 @@ fn chinese_names_of_large_companies() {
         assert!(s(zh, en) < T, "{zh} / {en}");
     }
 }
+
+#[test]
+fn generations_are_different_persons() {
+    assert!(p("Donald Trump Sr.", "Donald Trump Jr.") < T);
+    assert!(p("John Smith II", "John Smith III") < T);
+    assert!(p("John Smith Jr", "John Smith Junior") >= T);
+}
