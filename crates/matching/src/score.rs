@@ -1221,6 +1221,9 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     let (mut rare_q, mut rare_c) = (0.0f32, 0.0f32);
     let (mut anchors, mut generic_anchors) = (0usize, 0usize);
     let (mut distinctive_pairs, mut distinctive_best) = (0usize, 0.0f32);
+    // Some distinctive token agreeing has more than three letters (or is a
+    // glossary rendering of a Chinese or Korean word).
+    let mut long_anchor = false;
     let mut rare_anchor = false;
     let mut chosen: Vec<Cand> = if explain {
         Vec::with_capacity(n.min(m))
@@ -1255,6 +1258,11 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
         }
         if dq || dc {
             distinctive_pairs += 1;
+            let long = |t: &Tok| {
+                t.class.distinctive() && (t.norm().len() > 3 || t.origin == Origin::Glossary)
+            };
+            long_anchor |=
+                (qi..qi + qn).any(|x| long(q.tok(x))) || (cj..cj + cn).any(|x| long(c.tok(x)));
             distinctive_best = distinctive_best.max(cd.sim);
             let rare = |t: &Tok| matches!(t.class, Class::Normal | Class::Digit);
             if (qi..qi + qn).any(|x| rare(q.tok(x))) || (cj..cj + cn).any(|x| rare(c.tok(x))) {
@@ -1366,6 +1374,18 @@ fn compare_refs(q: &[&Tok], c: &[&Tok], person: bool, explain: bool) -> NameMatc
     // STAR") while one of them has words the other lacks: many companies
     // carry those words.
     if !person && distinctive_pairs > 0 && !rare_anchor && (sq.beyond_place || sc.beyond_place) {
+        score = score.min(PARAMS.common_cap);
+    }
+    // Organisations that agree on a short word only (three letters: "ANA",
+    // "ASE", "XPO"; no generic word agreeing beside it) while one has words
+    // the other lacks: thousands of companies carry such a word in a longer
+    // name.
+    if !person
+        && distinctive_pairs > 0
+        && !long_anchor
+        && generic_anchors == 0
+        && (sq.beyond_place || sc.beyond_place)
+    {
         score = score.min(PARAMS.common_cap);
     }
     if q_digit && c_digit && digit_unmatched {

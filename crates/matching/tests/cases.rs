@@ -330,6 +330,10 @@ fn real_unlisted_companies_stay_below() {
             "TRUST LIFE INSURANCE COMPANY S.A.L.",
         ),
         ("Nongfu Spring Co., Ltd.", "NSCL"),
+        // A three-letter word alone agreeing.
+        ("ANA Holdings Inc.", "ANA"),
+        ("ASE Technology Holding Co., Ltd.", "ASE CO."),
+        ("XPO, Inc.", "AGRO XPO S.A.S."),
     ];
     for (query, listed) in cases {
         let v = s(query, listed);
