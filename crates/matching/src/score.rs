@@ -429,9 +429,10 @@ pub(crate) fn token_sim(
 /// True if a token was written in Arabic script (Arabic, Persian, Urdu).
 fn arabic_script(t: &Tok) -> bool {
     t.origin == Origin::Translit
-        && t.surface().chars().next().is_some_and(|c| {
-            matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
-        })
+        && t.surface()
+            .chars()
+            .next()
+            .is_some_and(crate::text::is_arabic)
 }
 
 /// The consonants of a word in order, doubled ones once, without the

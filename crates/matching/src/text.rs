@@ -214,7 +214,7 @@ fn arabic_key(word: &str) -> String {
 }
 
 /// True for letters of the Arabic script blocks.
-fn is_arabic(c: char) -> bool {
+pub(crate) fn is_arabic(c: char) -> bool {
     matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
