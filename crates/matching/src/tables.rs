@@ -191,7 +191,7 @@ fn hangul_syllables(m: &mut ScriptMap) {
 
 /// True if the text has Hangul syllables.
 pub(crate) fn is_hangul_text(s: &str) -> bool {
-    s.chars().any(|c| matches!(c as u32, 0xAC00..=0xD7A3))
+    s.chars().any(crate::text::is_hangul)
 }
 
 pub(crate) fn is_han_text(s: &str) -> bool {
