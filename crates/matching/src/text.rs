@@ -13,13 +13,14 @@ pub(crate) enum Script {
     Latin,
     /// A run of Han characters (not yet segmented).
     Han,
-    /// Cyrillic, Greek, Arabic or kana text given a Latin key from the
-    /// tables.
+    /// Cyrillic, Greek, Arabic, Georgian, Armenian or kana text given a
+    /// Latin key from the tables.
     Translit,
     /// A run of Hangul syllables, given a Latin key from the tables (the
     /// written syllables are kept for segmenting organisation names).
     Hangul,
-    /// Kana, Hangul and anything else kept as written.
+    /// Scripts without a table (Hebrew, Thai, Indic scripts...), kept as
+    /// written.
     Other,
 }
 
@@ -145,7 +146,8 @@ impl Drop for Cut {
     }
 }
 
-/// Characters to Latin keys (Cyrillic, Greek, Arabic), from the tables.
+/// Characters to Latin keys (Cyrillic, Greek, Arabic, Georgian, Armenian,
+/// kana, Hangul syllables), from the tables.
 ///
 /// Words of Arabic script that letters alone render poorly (no short
 /// vowels are written) have a whole-word romanisation beside.
