@@ -447,6 +447,26 @@ impl Index {
                             }
                         }
                     }
+                    // A first word's syllable with the initials of the rest
+                    // ("AMINIB": AMIN INVESTMENT BANK), and the initials of
+                    // all but the last word with its syllable ("ISIRAN":
+                    // INFORMATION SYSTEMS IRAN).
+                    if (3..=5).contains(&words.len()) && words[0].norm().len() >= 3 {
+                        let rest: String = words[1..]
+                            .iter()
+                            .filter_map(|t| t.norm().chars().next())
+                            .collect();
+                        aux.push(syllable_key(&words[0].norm()[..3], &rest), nid);
+                    }
+                    if let [init @ .., last] = &words[..] {
+                        if (2..=3).contains(&init.len()) && last.norm().len() >= 3 {
+                            let head: String = init
+                                .iter()
+                                .filter_map(|t| t.norm().chars().next())
+                                .collect();
+                            aux.push(syllable_key(&head, &last.norm()[..3]), nid);
+                        }
+                    }
                 }
                 for b in &a.bigrams {
                     aux.push(*b, nid);
@@ -691,6 +711,16 @@ impl Index {
                 for cut in 2..=(nb.len() - 3).min(6) {
                     let head = &t.norm()[..cut.min(3)];
                     let key = syllable_key(head, &t.norm()[cut..cut + 3]);
+                    if let Some(v) = self.aux.get(&key) {
+                        lists.push(Src::new(v, bit, t.weight * 0.8, false));
+                    }
+                }
+                // A syllable, then initials.
+                for cut in 4..nb.len() - 1 {
+                    if nb.len() - cut > 4 {
+                        continue;
+                    }
+                    let key = syllable_key(&t.norm()[..3], &t.norm()[cut..]);
                     if let Some(v) = self.aux.get(&key) {
                         lists.push(Src::new(v, bit, t.weight * 0.8, false));
                     }

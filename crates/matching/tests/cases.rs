@@ -520,11 +520,16 @@ fn syllabic_acronyms_are_retrieved_from_the_index() {
         ),
         rec("us_ofac_sdn:4454", "VALLE COMUNICACIONES LTDA."),
         rec("us_ofac_sdn:1", "CIMEX"),
+        rec("us_ofac_sdn:16017", "AMIN INVESTMENT BANK"),
+        rec("us_ofac_sdn:15096", "INFORMATION SYSTEMS IRAN"),
+        rec("us_ofac_sdn:2", "BANK MARKAZI JOMHOURI ISLAMI IRAN"),
     ]);
     for (query, want) in [
         ("FINCIMEX", "us_ofac_sdn:30630"),
         ("COINTERANDINA", "us_ofac_sdn:15712"),
         ("VALLECOM", "us_ofac_sdn:4454"),
+        ("AMINIB", "us_ofac_sdn:16017"),
+        ("ISIRAN", "us_ofac_sdn:15096"),
     ] {
         finds_first(&idx, Schema::Company, query, want);
     }
