@@ -175,6 +175,14 @@ fn middle_record(case: &Case, bytes: &[u8]) -> (usize, usize, u64) {
     (start, end, line)
 }
 
+/// Parses the damaged bytes, which must fail at `line` with a message
+/// holding `needle`.
+fn fails_at(case: &Case, damaged: Vec<u8>, line: u64, what: &str, needle: &str) {
+    let e = run(case, damaged).expect_err(case.target);
+    located(case, &e, line, what);
+    assert!(e.message.contains(needle), "{e}");
+}
+
 fn located(case: &Case, e: &SourceError, line: u64, what: &str) {
     assert_eq!(e.file, case.target, "{what}: {e}");
     assert_eq!(e.line, Some(line), "{what}: {e}");
@@ -205,9 +213,7 @@ fn truncated_in_a_quoted_field() {
             .rposition(|w| w[0] == case.delim && w[1] == b'"')
             .expect("a quoted field after the first");
         let cut = start + opening + 2;
-        let e = run(case, bytes[..cut].to_vec()).expect_err(case.target);
-        located(case, &e, line, "truncated");
-        assert!(e.message.contains("truncated"), "{e}");
+        fails_at(case, bytes[..cut].to_vec(), line, "truncated", "truncated");
     }
 }
 
@@ -229,9 +235,7 @@ fn a_column_too_few() {
         let cut = last_delim.expect("a record with several fields");
         let mut damaged = bytes[..cut].to_vec();
         damaged.extend_from_slice(&bytes[end..]);
-        let e = run(case, damaged).expect_err(case.target);
-        located(case, &e, line, "column too few");
-        assert!(e.message.contains("fields"), "{e}");
+        fails_at(case, damaged, line, "column too few", "fields");
     }
 }
 
@@ -244,16 +248,12 @@ fn bad_encoding() {
         // A byte Windows-1252 does not define.
         let mut damaged = bytes.clone();
         damaged.insert(at, 0x81);
-        let e = run(case, damaged).expect_err(case.target);
-        located(case, &e, line, "undefined byte");
-        assert!(e.message.contains("0x81"), "{e}");
+        fails_at(case, damaged, line, "undefined byte", "0x81");
         // UTF-8 text with one Latin-1 byte: two encodings in one file.
         let mut damaged = bytes.clone();
         damaged.splice(at..at, "É".bytes());
         damaged.splice(at..at, [0xC9]);
-        let e = run(case, damaged).expect_err(case.target);
-        located(case, &e, line, "mixed encodings");
-        assert!(e.message.contains("mixed encodings"), "{e}");
+        fails_at(case, damaged, line, "mixed encodings", "mixed encodings");
     }
 }
 
@@ -264,9 +264,7 @@ fn binary_data() {
         let (start, end, line) = middle_record(case, &bytes);
         let mut damaged = bytes.clone();
         damaged[start + (end - start) / 2] = 0;
-        let e = run(case, damaged).expect_err(case.target);
-        located(case, &e, line, "NUL");
-        assert!(e.message.contains("binary"), "{e}");
+        fails_at(case, damaged, line, "NUL", "binary");
         // A whole binary file: the first line is blamed.
         let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
         let e = run(case, png).expect_err(case.target);

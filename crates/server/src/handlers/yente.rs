@@ -1113,6 +1113,15 @@ pub async fn suggest_entity(
     Ok(ApiJson(Suggestions { result }))
 }
 
+/// The dataset check, the parameters and the limit every suggest service
+/// starts with.
+fn suggest_request(dataset: &str, raw: Option<&str>) -> Result<(SuggestParams, usize), ApiError> {
+    crate::yente::check_dataset(dataset)?;
+    let p: SuggestParams = parse_query(raw, &[])?;
+    let limit = suggest_limit(p.limit)?;
+    Ok((p, limit))
+}
+
 fn suggest_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit.unwrap_or(10) {
         n @ 1..=100 => Ok(n),
@@ -1159,9 +1168,7 @@ pub async fn suggest_type(
     Path(dataset): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<ApiJson<Suggestions>, ApiError> {
-    crate::yente::check_dataset(&dataset)?;
-    let p: SuggestParams = parse_query(raw.as_deref(), &[])?;
-    let limit = suggest_limit(p.limit)?;
+    let (p, limit) = suggest_request(&dataset, raw.as_deref())?;
     let items = Schema::ALL.iter().map(|s| (s.as_str(), s.as_str()));
     Ok(ApiJson(Suggestions {
         result: by_prefix(items, p.prefix.as_deref(), limit),
@@ -1186,9 +1193,7 @@ pub async fn suggest_property(
     Path(dataset): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<ApiJson<Suggestions>, ApiError> {
-    crate::yente::check_dataset(&dataset)?;
-    let p: SuggestParams = parse_query(raw.as_deref(), &[])?;
-    let limit = suggest_limit(p.limit)?;
+    let (p, limit) = suggest_request(&dataset, raw.as_deref())?;
     Ok(ApiJson(Suggestions {
         result: by_prefix(
             SUGGEST_PROPERTIES.iter().copied(),
