@@ -176,46 +176,42 @@ fn failed_updates_change_nothing_and_say_why() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("u.db");
     let before = versions(&db);
+    // An update from `base` fails with exit code 2, leaves the database as
+    // it was, and says why (the message is returned).
+    let refused = |base: &str| {
+        let o = update(&db, base);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert_eq!(before, versions(&db));
+        text(&o)
+    };
     // An HTTP error.
-    let o = update(&db, &serve(Mode::Unavailable));
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let err = text(&o);
+    let err = refused(&serve(Mode::Unavailable));
     assert!(err.contains("SDN.CSV") && err.contains("503"), "{err}");
     assert!(err.contains("nothing was imported; the database is unchanged"));
-    assert_eq!(before, versions(&db));
     // A truncated file.
-    let o = update(&db, &serve(Mode::Truncated));
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let err = text(&o);
+    let err = refused(&serve(Mode::Truncated));
     assert!(
         err.contains("sdn.csv") && err.contains("line") && err.contains("truncated"),
         "{err}"
     );
-    assert_eq!(before, versions(&db));
     // A file cut cleanly between two records parses, but loses half the
     // list: refused.
-    let o = update(&db, &serve(Mode::Shortened));
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let err = text(&o);
+    let err = refused(&serve(Mode::Shortened));
     assert!(
         err.contains("us_ofac_sdn") && err.contains("likely truncated") && err.contains("--force"),
         "{err}"
     );
-    assert_eq!(before, versions(&db));
     // No network: nothing listens on the port.
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
         .expect("addr")
         .port();
-    let o = update(&db, &format!("http://127.0.0.1:{port}/"));
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let err = text(&o);
+    let err = refused(&format!("http://127.0.0.1:{port}/"));
     assert!(
         err.contains("cannot download") && err.contains("embargo import"),
         "{err}"
     );
-    assert_eq!(before, versions(&db));
 }
 
 #[test]
