@@ -2,7 +2,6 @@
 //! first use, and `embargo update` against a local HTTP server that serves
 //! the official files, fails, or is not there.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -41,24 +40,14 @@ enum Mode {
     Shortened,
 }
 
-/// A minimal HTTP/1.1 server on a free port; returns its base URL.
+/// An HTTP server on a free port serving the fixtures as the official
+/// URLs; returns its base URL.
 fn serve(mode: Mode) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind");
+    let port = server.server_addr().to_ip().expect("ip").port();
     std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            let mut line = String::new();
-            while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
-                line.clear();
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/");
-            let file = match path.trim_start_matches('/') {
+        for req in server.incoming_requests() {
+            let file = match req.url().trim_start_matches('/') {
                 "ofac/SDN.CSV" => Some("ofac/sdn_2021-07/sdn.csv"),
                 "ofac/ALT.CSV" => Some("ofac/sdn_2021-07/alt.csv"),
                 "ofac/ADD.CSV" => Some("ofac/sdn_2021-07/add.csv"),
@@ -71,8 +60,8 @@ fn serve(mode: Mode) -> String {
                 _ => None,
             };
             let (status, body) = match (mode, file) {
-                (Mode::Unavailable, _) => ("503 Service Unavailable", b"busy".to_vec()),
-                (_, None) => ("404 Not Found", b"no such file".to_vec()),
+                (Mode::Unavailable, _) => (503, b"busy".to_vec()),
+                (_, None) => (404, b"no such file".to_vec()),
                 (_, Some(f)) => {
                     let mut bytes = std::fs::read(data(f)).expect("fixture");
                     if mode == Mode::Truncated && f.ends_with("sdn.csv") {
@@ -90,15 +79,10 @@ fn serve(mode: Mode) -> String {
                         }
                         bytes.truncate(cut + 1);
                     }
-                    ("200 OK", bytes)
+                    (200, bytes)
                 }
             };
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
+            let _ = req.respond(tiny_http::Response::from_data(body).with_status_code(status));
         }
     });
     format!("http://127.0.0.1:{port}/")
